@@ -1,0 +1,92 @@
+"""Who is calling: a tenant's API key, or a mobile app's client secret scoped to one verification."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from uuid import UUID
+
+from django.utils import timezone
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.request import Request
+
+from verification.models import ApiKey, Tenant, Verification
+from verification.tokens import API_KEY_PREFIX, CLIENT_SECRET_PREFIX, token_hash
+
+# Writing last_used_at on every request would make every read a write; once a minute is enough.
+_LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    tenant: Tenant
+    api_key_id: UUID | None = None
+    # Set for a client secret: the only verification this caller may touch.
+    verification_id: UUID | None = None
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_client(self) -> bool:
+        return self.verification_id is not None
+
+
+def _bearer(request: Request) -> str | None:
+    parts = get_authorization_header(request).split()
+    if not parts or parts[0].lower() != b"bearer":
+        return None
+    if len(parts) != 2:
+        raise exceptions.AuthenticationFailed("Malformed Authorization header.")
+    try:
+        return parts[1].decode("ascii")
+    except UnicodeDecodeError:
+        raise exceptions.AuthenticationFailed("Malformed Authorization header.") from None
+
+
+class ApiKeyAuthentication(BaseAuthentication):
+    def authenticate(self, request: Request) -> tuple[Principal, Principal] | None:
+        token = _bearer(request)
+        if token is None or not token.startswith(API_KEY_PREFIX):
+            return None
+        api_key = (
+            ApiKey.objects.select_related("tenant")
+            .filter(key_hash=token_hash(token), revoked_at__isnull=True)
+            .first()
+        )
+        if api_key is None:
+            raise exceptions.AuthenticationFailed("Invalid or revoked API key.")
+        now = timezone.now()
+        if api_key.last_used_at is None or now - api_key.last_used_at > _LAST_USED_RESOLUTION:
+            ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+        principal = Principal(tenant=api_key.tenant, api_key_id=api_key.id)
+        return principal, principal
+
+    def authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="tasdeeq"'
+
+
+class ClientSecretExpired(exceptions.AuthenticationFailed):
+    default_code = "client_secret_expired"
+    default_detail = "The client secret has expired."
+
+
+class ClientSecretAuthentication(BaseAuthentication):
+    def authenticate(self, request: Request) -> tuple[Principal, Principal] | None:
+        token = _bearer(request)
+        if token is None or not token.startswith(CLIENT_SECRET_PREFIX):
+            return None
+        verification = (
+            Verification.objects.select_related("tenant").filter(client_secret_hash=token_hash(token)).first()
+        )
+        if verification is None:
+            raise exceptions.AuthenticationFailed("Invalid client secret.")
+        if verification.client_secret_expires_at <= timezone.now():
+            raise ClientSecretExpired()
+        principal = Principal(tenant=verification.tenant, verification_id=verification.id)
+        return principal, principal
+
+    def authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="tasdeeq"'

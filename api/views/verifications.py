@@ -1,0 +1,250 @@
+"""/v1/verifications: thin views over the verification services and selectors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.authentication import Principal
+from api.uploads import TOO_LARGE_FLAG
+from verification.errors import NotFound, UploadTooLarge
+from verification.models import DocumentKind, Status, Verification, VerificationType
+from verification.selectors import (
+    VerificationFilters,
+    verification_get,
+    verification_list,
+    verification_verified_outputs,
+)
+from verification.services.documents import document_upload
+from verification.services.verifications import verification_cancel, verification_create, verification_submit
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = inline_serializer(
+        "ErrorBody",
+        fields={
+            "code": serializers.CharField(),
+            "message": serializers.CharField(),
+            "details": serializers.DictField(),
+        },
+    )
+
+
+class LastErrorSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    retryable = serializers.BooleanField(required=False)
+    step = serializers.CharField(allow_null=True, required=False)
+
+
+class CheckSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    outcome = serializers.ChoiceField(choices=["pass", "fail", "inconclusive"])
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+class FileSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=DocumentKind.choices)
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    sha256 = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+
+
+class VerifiedOutputsSerializer(serializers.Serializer):
+    given_names = serializers.CharField(allow_null=True)
+    surname = serializers.CharField(allow_null=True)
+    birth_date = serializers.DateField(allow_null=True)
+    document_type = serializers.CharField(allow_null=True)
+    issuing_state = serializers.CharField(allow_null=True)
+    expiry_date = serializers.DateField(allow_null=True)
+    document_number_last4 = serializers.CharField(allow_null=True)
+
+
+class VerificationOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    subject = serializers.CharField()
+    type = serializers.ChoiceField(choices=VerificationType.choices)
+    status = serializers.ChoiceField(choices=Status.choices)
+    last_error = LastErrorSerializer(allow_null=True)
+    checks = serializers.SerializerMethodField()
+    files = serializers.SerializerMethodField()
+    verified_outputs = serializers.SerializerMethodField()
+    derived = serializers.DictField()
+    created_at = serializers.DateTimeField()
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    decided_at = serializers.DateTimeField(allow_null=True)
+    documents_expire_at = serializers.DateTimeField()
+    documents_deleted_at = serializers.DateTimeField(allow_null=True)
+
+    @extend_schema_field(CheckSerializer(many=True))
+    def get_checks(self, obj: Verification) -> list[dict[str, Any]]:
+        # Scores stay with reviewers: exposing them would help an attacker tune a forgery.
+        return [{key: check[key] for key in ("name", "outcome", "reasons")} for check in obj.checks]
+
+    @extend_schema_field(FileSerializer(many=True))
+    def get_files(self, obj: Verification) -> list[dict[str, Any]]:
+        return FileSerializer(sorted(obj.documents.all(), key=lambda d: d.kind), many=True).data
+
+    @extend_schema_field(VerifiedOutputsSerializer(allow_null=True))
+    def get_verified_outputs(self, obj: Verification) -> dict[str, Any] | None:
+        principal = self.context.get("principal")
+        if principal is None or principal.is_client:
+            return None  # personal data only to the tenant's server, never to the capture app
+        return verification_verified_outputs(verification=obj)
+
+
+class VerificationCreatedSerializer(VerificationOutputSerializer):
+    client_secret = serializers.CharField(help_text="For the capture app; shown once, expires in an hour.")
+
+
+def _out(verification: Verification, principal: Principal, **extra: Any) -> dict[str, Any]:
+    data = dict(VerificationOutputSerializer(verification, context={"principal": principal}).data)
+    data.update(extra)
+    return data
+
+
+def _get_for(principal: Principal, verification_id: str) -> Verification:
+    if principal.is_client and str(principal.verification_id) != str(verification_id):
+        # A client secret for another verification learns nothing, as for another tenant's id.
+        raise NotFound("No such verification.", code="verification_not_found")
+    return verification_get(tenant=principal.tenant, verification_id=verification_id)
+
+
+class VerificationPagination(CursorPagination):
+    ordering = ("-created_at", "-id")
+    page_size = 20
+    page_size_query_param = "limit"
+    max_page_size = 100
+
+
+class VerificationListCreateApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        subject = serializers.CharField(max_length=128)
+        type = serializers.ChoiceField(choices=VerificationType.choices)
+
+        class Meta:
+            ref_name = "VerificationCreateInput"
+
+    class FilterSerializer(serializers.Serializer):
+        status = serializers.ChoiceField(choices=Status.choices, required=False)
+        type = serializers.ChoiceField(choices=VerificationType.choices, required=False)
+        subject = serializers.CharField(max_length=128, required=False)
+        created_gte = serializers.DateTimeField(required=False)
+        created_lt = serializers.DateTimeField(required=False)
+
+        class Meta:
+            ref_name = "VerificationFilter"
+
+    @extend_schema(
+        operation_id="verifications_create",
+        request=InputSerializer,
+        responses={
+            201: VerificationCreatedSerializer,
+            400: ErrorSerializer,
+            401: ErrorSerializer,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        principal: Principal = request.auth
+        payload = self.InputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        verification, secret = verification_create(tenant=principal.tenant, **payload.validated_data)
+        return Response(_out(verification, principal, client_secret=secret), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        operation_id="verifications_list",
+        parameters=[FilterSerializer, OpenApiParameter("cursor", str), OpenApiParameter("limit", int)],
+        responses={200: VerificationOutputSerializer(many=True), 400: ErrorSerializer, 401: ErrorSerializer},
+    )
+    def get(self, request: Request) -> Response:
+        principal: Principal = request.auth
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        queryset = verification_list(
+            tenant=principal.tenant, filters=VerificationFilters(**filters.validated_data)
+        )
+        paginator = VerificationPagination()
+        page = paginator.paginate_queryset(queryset, request, view=self) or []
+        return paginator.get_paginated_response([_out(v, principal) for v in page])
+
+
+class VerificationDetailApi(APIView):
+    client_allowed = True
+
+    @extend_schema(
+        operation_id="verifications_retrieve",
+        responses={200: VerificationOutputSerializer, 401: ErrorSerializer, 404: ErrorSerializer},
+    )
+    def get(self, request: Request, verification_id: str) -> Response:
+        verification = _get_for(request.auth, verification_id)
+        return Response(_out(verification, request.auth))
+
+
+class VerificationFileApi(APIView):
+    client_allowed = True
+
+    class InputSerializer(serializers.Serializer):
+        kind = serializers.ChoiceField(choices=DocumentKind.choices)
+        file = serializers.FileField(allow_empty_file=True)
+
+        class Meta:
+            ref_name = "VerificationFileInput"
+
+    @extend_schema(
+        operation_id="verifications_files_create",
+        request={"multipart/form-data": InputSerializer},
+        responses={
+            201: FileSerializer,
+            400: ErrorSerializer,
+            404: ErrorSerializer,
+            409: ErrorSerializer,
+            413: ErrorSerializer,
+            415: ErrorSerializer,
+        },
+    )
+    def post(self, request: Request, verification_id: str) -> Response:
+        verification = _get_for(request.auth, verification_id)
+        payload = self.InputSerializer(data=request.data)  # parsing the body sets the flag below
+        if getattr(request._request, TOO_LARGE_FLAG, False):
+            raise UploadTooLarge("The file is larger than the upload limit.")
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data["file"].read()
+        document = document_upload(verification=verification, kind=payload.validated_data["kind"], data=data)
+        return Response(FileSerializer(document).data, status=status.HTTP_201_CREATED)
+
+
+class VerificationSubmitApi(APIView):
+    client_allowed = True
+
+    @extend_schema(
+        operation_id="verifications_submit",
+        request=None,
+        responses={
+            202: VerificationOutputSerializer,
+            400: ErrorSerializer,
+            404: ErrorSerializer,
+            409: ErrorSerializer,
+        },
+    )
+    def post(self, request: Request, verification_id: str) -> Response:
+        verification = verification_submit(verification=_get_for(request.auth, verification_id))
+        return Response(_out(verification, request.auth), status=status.HTTP_202_ACCEPTED)
+
+
+class VerificationCancelApi(APIView):
+    @extend_schema(
+        operation_id="verifications_cancel",
+        request=None,
+        responses={200: VerificationOutputSerializer, 404: ErrorSerializer, 409: ErrorSerializer},
+    )
+    def post(self, request: Request, verification_id: str) -> Response:
+        verification = verification_cancel(verification=_get_for(request.auth, verification_id))
+        return Response(_out(verification, request.auth))

@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from api.views.health import healthz, readyz
+
+urlpatterns = [
+    path("v1/", include("api.urls")),
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "api.errors.handler400"
+handler403 = "api.errors.handler403"
+handler404 = "api.errors.handler404"
+handler500 = "api.errors.handler500"

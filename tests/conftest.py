@@ -1,0 +1,84 @@
+"""Test wiring: real PostgreSQL and Redis from the machine, S3 through moto's server on loopback."""
+
+from __future__ import annotations
+
+import copy
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from django.conf import settings
+from django.test import override_settings
+from moto.server import ThreadedMotoServer
+from rest_framework.test import APIClient
+
+from verification.models import Tenant
+from verification.services.tenants import tenant_create
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[str]:
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def document_bucket(s3_server: str) -> Iterator[str]:
+    """Point the documents storage at moto's S3 for the whole session, with the bucket created."""
+    storages = copy.deepcopy(settings.STORAGES)
+    storages["documents"]["OPTIONS"]["endpoint_url"] = s3_server
+    bucket = storages["documents"]["OPTIONS"]["bucket_name"]
+    s3_client(s3_server).create_bucket(Bucket=bucket)
+    with override_settings(STORAGES=storages):
+        yield bucket
+
+
+def s3_client(endpoint: str) -> Any:
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+@pytest.fixture
+def s3(s3_server: str) -> Any:
+    return s3_client(s3_server)
+
+
+@pytest.fixture
+def tenant_with_key(db: None) -> tuple[Tenant, str]:
+    return tenant_create(slug="acme-market", min_age=18)
+
+
+@pytest.fixture
+def tenant(tenant_with_key: tuple[Tenant, str]) -> Tenant:
+    return tenant_with_key[0]
+
+
+@pytest.fixture
+def api(tenant_with_key: tuple[Tenant, str]) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {tenant_with_key[1]}")
+    return client
+
+
+@pytest.fixture
+def other_api(db: None) -> APIClient:
+    _, key = tenant_create(slug="other-market")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    return client

@@ -1,0 +1,13 @@
+"""Keyed fingerprints of identity numbers: comparable within a tenant, useless without the pepper."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from django.conf import settings
+
+
+def identity_digest(*, tenant_id: str, issuing_state: str, document_number: str) -> str:
+    message = f"{tenant_id}|{issuing_state.upper()}|{document_number.upper().replace('<', '')}"
+    return hmac.new(settings.TASDEEQ_HMAC_PEPPER.encode(), message.encode(), hashlib.sha256).hexdigest()

@@ -1,0 +1,144 @@
+"""The case domain's tables. Outcomes persist; raw documents are ciphertext elsewhere with a TTL."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+
+
+class Tenant(models.Model):
+    """A marketplace that verifies its users through Tasdeeq."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    slug = models.SlugField(max_length=64, unique=True)
+    min_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Overrides of the decision policy (see verification/policy.py); empty means the defaults.
+    policy = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.slug
+
+
+class ApiKey(models.Model):
+    """A server-to-server credential. Only a SHA-256 of the key is stored; it is shown once."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100, blank=True)
+    prefix = models.CharField(max_length=16)  # enough of the key to recognise it in a listing
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.prefix}…"
+
+
+class VerificationType(models.TextChoices):
+    DOCUMENT = "document"
+
+
+class Status(models.TextChoices):
+    REQUIRES_INPUT = "requires_input"
+    PROCESSING = "processing"
+    NEEDS_REVIEW = "needs_review"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+    CANCELED = "canceled"
+
+
+class Verification(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="verifications")
+    # The tenant's own reference for its user (an opaque id, not a name or an e-mail).
+    subject = models.CharField(max_length=128)
+    type = models.CharField(max_length=32, choices=VerificationType.choices)
+    status = models.CharField(max_length=32, choices=Status.choices, default=Status.REQUIRES_INPUT)
+    last_error = models.JSONField(null=True, blank=True)
+    checks = models.JSONField(default=list, blank=True)
+    client_secret_hash = models.CharField(max_length=64, unique=True)
+    client_secret_expires_at = models.DateTimeField()
+    submissions = models.PositiveSmallIntegerField(default=0)
+    # Identifies the processing run a worker must finish; a stale or repeated task sees another one.
+    run_id = models.UUIDField(null=True, blank=True)
+    documents_expire_at = models.DateTimeField()
+    documents_deleted_at = models.DateTimeField(null=True, blank=True)
+    # Verified outputs (name, date of birth, ...) sealed like a document and deleted with the documents.
+    outputs_ciphertext = models.BinaryField(null=True, blank=True)
+    outputs_key_id = models.CharField(max_length=64, blank=True)
+    outputs_wrapped_key = models.BinaryField(null=True, blank=True)
+    # Facts that outlive the documents because they carry no identity (e.g. {"age_at_least": 18}).
+    derived = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["tenant", "-created_at", "-id"]),
+            models.Index(fields=["tenant", "status"]),
+            models.Index(fields=["tenant", "subject"]),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.id)
+
+
+class DocumentKind(models.TextChoices):
+    ID_FRONT = "id_front"
+    ID_BACK = "id_back"
+    SELFIE = "selfie"
+
+
+class Document(models.Model):
+    """One uploaded image: metadata and the wrapped data key here, the ciphertext in storage.
+
+    Deleting the row destroys the wrapped key, so any copy of the ciphertext left behind (a backup,
+    a versioned bucket) is unreadable from then on: crypto-shredding.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    verification = models.ForeignKey(Verification, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(max_length=16, choices=DocumentKind.choices)
+    storage_key = models.CharField(max_length=255, unique=True)
+    key_id = models.CharField(max_length=64)
+    wrapped_key = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    content_type = models.CharField(max_length=64)
+    byte_size = models.PositiveIntegerField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["verification", "kind"], name="one_document_per_kind"),
+        ]
+        indexes = [models.Index(fields=["expires_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.id}"
+
+
+class IdentityFingerprint(models.Model):
+    """A keyed HMAC of issuing state + document number, per tenant: finds one document used twice.
+
+    The number itself is never stored; without the pepper the HMAC cannot be reversed or matched.
+    """
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="fingerprints")
+    verification = models.OneToOneField(Verification, on_delete=models.CASCADE, related_name="fingerprint")
+    subject = models.CharField(max_length=128)
+    digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "digest"])]
+
+    def __str__(self) -> str:
+        return self.digest[:12]

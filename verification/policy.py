@@ -1,0 +1,119 @@
+"""The decision policy: from check results to a status, configurable per tenant.
+
+Order matters: a hard failure rejects; otherwise a fixable input problem sends the user back (until
+the attempts run out); otherwise anything inconclusive or flagged goes to a person; only a clean
+sweep of the required checks verifies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from kyc.results import CheckResult, Outcome
+from verification.codes import Action, ReasonCode, lookup
+from verification.errors import InvalidInput
+from verification.models import Status, Tenant
+
+DOCUMENT_TYPES = frozenset({"passport", "id_card", "driving_licence"})
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    max_input_attempts: int = 3
+    min_age: int | None = None
+    allowed_document_types: frozenset[str] = DOCUMENT_TYPES
+    # Checks that must have run and passed; a missing one sends the case to review.
+    required_checks: frozenset[str] = frozenset()
+    face_match_accept: float | None = None
+    face_match_reject: float | None = None
+
+    @classmethod
+    def for_tenant(cls, tenant: Tenant, *, default_attempts: int = 3) -> Policy:
+        return cls.from_mapping(
+            tenant.policy or {}, min_age=tenant.min_age, default_attempts=default_attempts
+        )
+
+    @classmethod
+    def from_mapping(
+        cls, raw: Mapping[str, Any], *, min_age: int | None = None, default_attempts: int = 3
+    ) -> Policy:
+        unknown = set(raw) - {
+            "max_input_attempts",
+            "allowed_document_types",
+            "required_checks",
+            "face_match_accept",
+            "face_match_reject",
+        }
+        if unknown:
+            raise InvalidInput("Unknown policy settings.", code="invalid_policy", fields=sorted(unknown))
+        types = frozenset(raw.get("allowed_document_types", DOCUMENT_TYPES))
+        if not types <= DOCUMENT_TYPES:
+            raise InvalidInput("Unknown document type in policy.", code="invalid_policy")
+        policy = cls(
+            max_input_attempts=int(raw.get("max_input_attempts", default_attempts)),
+            min_age=min_age,
+            allowed_document_types=types,
+            required_checks=frozenset(raw.get("required_checks", ())),
+            face_match_accept=_optional_float(raw.get("face_match_accept")),
+            face_match_reject=_optional_float(raw.get("face_match_reject")),
+        )
+        if policy.max_input_attempts < 1:
+            raise InvalidInput("max_input_attempts must be at least 1.", code="invalid_policy")
+        return policy
+
+
+def _optional_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    status: str
+    last_error: dict[str, Any] | None = None
+
+
+def _step_of(result: CheckResult, reason: ReasonCode) -> str | None:
+    if reason.step is not None:
+        return reason.step
+    # Image-level checks are named after the capture they looked at: "quality_selfie" -> "selfie".
+    for step in ("id_front", "id_back", "selfie"):
+        if result.name.endswith(step):
+            return step
+    return None
+
+
+def error_for(code: str, *, step: str | None = None) -> dict[str, Any]:
+    reason = lookup(code)
+    return {
+        "code": code,
+        "message": reason.message,
+        "retryable": reason.retryable,
+        "step": step or reason.step,
+    }
+
+
+def decide(results: Sequence[CheckResult], *, policy: Policy, submissions: int) -> Decision:
+    failures = [
+        (result, lookup(code))
+        for result in results
+        if result.outcome is Outcome.FAIL
+        for code in result.reasons
+    ]
+    for result, reason in failures:
+        if reason.action is Action.REJECT:
+            return Decision(Status.REJECTED, error_for(reason.code, step=_step_of(result, reason)))
+    for result, reason in failures:
+        if reason.action is Action.RETRY:
+            if submissions >= policy.max_input_attempts:
+                return Decision(Status.REJECTED, error_for("too_many_attempts"))
+            return Decision(Status.REQUIRES_INPUT, error_for(reason.code, step=_step_of(result, reason)))
+    if any(reason.action is Action.REVIEW for _, reason in failures):
+        return Decision(Status.NEEDS_REVIEW)
+    if any(result.outcome is Outcome.INCONCLUSIVE for result in results):
+        return Decision(Status.NEEDS_REVIEW)
+    passed = {result.name for result in results if result.outcome is Outcome.PASS}
+    if not policy.required_checks <= passed or not results:
+        return Decision(Status.NEEDS_REVIEW)
+    return Decision(Status.VERIFIED)

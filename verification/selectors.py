@@ -1,0 +1,74 @@
+"""Selectors: read-only queries, always scoped to the caller's tenant."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from verification.crypto import DecryptionError, Sealed, unseal
+from verification.errors import NotFound
+from verification.models import Status, Tenant, Verification
+
+
+def verification_get(*, tenant: Tenant, verification_id: uuid.UUID | str) -> Verification:
+    """Another tenant's id is indistinguishable from one that does not exist."""
+    try:
+        return Verification.objects.select_related("tenant").get(tenant=tenant, pk=verification_id)
+    except (Verification.DoesNotExist, ValueError, ValidationError):
+        raise NotFound("No such verification.", code="verification_not_found") from None
+
+
+@dataclass(frozen=True, slots=True)
+class VerificationFilters:
+    status: str | None = None
+    type: str | None = None
+    subject: str | None = None
+    created_gte: datetime | None = None
+    created_lt: datetime | None = None
+
+
+def verification_list(*, tenant: Tenant, filters: VerificationFilters) -> QuerySet[Verification]:
+    queryset = Verification.objects.filter(tenant=tenant).prefetch_related("documents")
+    if filters.status:
+        queryset = queryset.filter(status=filters.status)
+    if filters.type:
+        queryset = queryset.filter(type=filters.type)
+    if filters.subject:
+        queryset = queryset.filter(subject=filters.subject)
+    if filters.created_gte:
+        queryset = queryset.filter(created_at__gte=filters.created_gte)
+    if filters.created_lt:
+        queryset = queryset.filter(created_at__lt=filters.created_lt)
+    return queryset
+
+
+def verification_verified_outputs(*, verification: Verification) -> dict[str, Any] | None:
+    """The fields read from the document, while the documents live; None once they are gone."""
+    if not verification.outputs_ciphertext or verification.outputs_wrapped_key is None:
+        return None
+    sealed = Sealed(
+        ciphertext=bytes(verification.outputs_ciphertext),
+        key_id=verification.outputs_key_id,
+        wrapped_key=bytes(verification.outputs_wrapped_key),
+    )
+    try:
+        outputs: dict[str, Any] = json.loads(unseal(sealed, context=verification.id.bytes + b"outputs"))
+    except DecryptionError:
+        return None
+    return outputs
+
+
+def verifications_stuck_in_processing(*, older_than: timedelta) -> list[uuid.UUID]:
+    cutoff = timezone.now() - older_than
+    return list(
+        Verification.objects.filter(status=Status.PROCESSING, submitted_at__lt=cutoff).values_list(
+            "id", flat=True
+        )
+    )

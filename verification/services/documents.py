@@ -1,0 +1,112 @@
+"""Document intake and access: normalise, encrypt, store; decrypt on demand; delete for good."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import Storage, storages
+from django.db import transaction
+from django.utils import timezone
+from kyc.intake import UploadRejected, normalize_upload
+
+from verification.crypto import Sealed, seal, unseal
+from verification.errors import InvalidInput, UnsupportedFileType, UploadTooLarge
+from verification.models import Document, Status, Verification
+from verification.state_machine import require_status
+
+logger = logging.getLogger(__name__)
+
+_REJECTION_CLASSES: dict[str, type[InvalidInput]] = {
+    "file_too_large": UploadTooLarge,
+    "file_type_not_supported": UnsupportedFileType,
+}
+
+
+def document_storage() -> Storage:
+    return storages["documents"]
+
+
+def _rejected(exc: UploadRejected) -> InvalidInput:
+    error_class = _REJECTION_CLASSES.get(exc.code, InvalidInput)
+    return error_class(exc.message, code=exc.code, **exc.details)
+
+
+def document_upload(*, verification: Verification, kind: str, data: bytes) -> Document:
+    """Validate and store one image for a verification that awaits input.
+
+    The new ciphertext is written before the row; if the row cannot be written the object is removed,
+    and a replaced document of the same kind is deleted only once the new one is committed.
+    """
+    require_status(verification, Status.REQUIRES_INPUT, action="upload files to")
+    try:
+        image = normalize_upload(
+            data,
+            max_bytes=settings.UPLOAD_MAX_BYTES,
+            max_pixels=settings.UPLOAD_MAX_PIXELS,
+            max_side=settings.UPLOAD_MAX_SIDE,
+        )
+    except UploadRejected as exc:
+        raise _rejected(exc) from None
+
+    document_id = uuid.uuid4()
+    key = f"{verification.tenant_id}/{verification.id}/{document_id}"
+    sealed = seal(image.content, context=document_id.bytes)
+    storage = document_storage()
+    stored_name = storage.save(key, ContentFile(sealed.ciphertext))
+    try:
+        with transaction.atomic():
+            locked = Verification.objects.select_for_update().get(pk=verification.pk)
+            require_status(locked, Status.REQUIRES_INPUT, action="upload files to")
+            replaced = list(locked.documents.filter(kind=kind).values_list("storage_key", flat=True))
+            locked.documents.filter(kind=kind).delete()
+            document = Document.objects.create(
+                id=document_id,
+                verification=locked,
+                kind=kind,
+                storage_key=stored_name,
+                key_id=sealed.key_id,
+                wrapped_key=sealed.wrapped_key,
+                sha256=image.sha256,
+                content_type=image.content_type,
+                byte_size=len(image.content),
+                width=image.width,
+                height=image.height,
+                expires_at=timezone.now() + timedelta(seconds=settings.DOCUMENT_MAX_AGE_SECONDS),
+            )
+            if replaced:
+                transaction.on_commit(lambda: documents_delete_objects(keys=replaced))
+    except BaseException:
+        storage.delete(stored_name)
+        raise
+    logger.info("document stored verification=%s document=%s kind=%s", verification.id, document.id, kind)
+    return document
+
+
+def document_read(*, document: Document) -> bytes:
+    """The decrypted, normalised image. Callers keep it in memory only."""
+    with document_storage().open(document.storage_key, "rb") as handle:
+        ciphertext = handle.read()
+    sealed = Sealed(ciphertext=ciphertext, key_id=document.key_id, wrapped_key=bytes(document.wrapped_key))
+    return unseal(sealed, context=document.id.bytes)
+
+
+_S3_DELETE_BATCH = 1000  # the most keys one DeleteObjects call takes
+
+
+def documents_delete_objects(*, keys: list[str]) -> None:
+    """Remove stored ciphertexts. Their wrapped keys are already gone with their rows."""
+    storage = document_storage()
+    bucket = getattr(storage, "bucket", None)
+    if bucket is None:
+        for key in keys:
+            storage.delete(key)
+        return
+    for start in range(0, len(keys), _S3_DELETE_BATCH):
+        chunk = keys[start : start + _S3_DELETE_BATCH]
+        response = bucket.delete_objects(Delete={"Objects": [{"Key": k} for k in chunk], "Quiet": True})
+        if response.get("Errors"):
+            raise OSError(f"storage refused to delete {len(response['Errors'])} objects")

@@ -1,0 +1,83 @@
+"""The verification lifecycle: create, submit, cancel, and the worker's processing run."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from verification.errors import InvalidInput
+from verification.models import DocumentKind, Status, Tenant, Verification, VerificationType
+from verification.retention import retention_start
+from verification.state_machine import require_status, transition
+from verification.tokens import new_client_secret, token_hash
+
+logger = logging.getLogger(__name__)
+
+REQUIRED_FILES: dict[str, frozenset[str]] = {
+    VerificationType.DOCUMENT: frozenset({DocumentKind.ID_FRONT, DocumentKind.SELFIE}),
+}
+
+
+@transaction.atomic
+def verification_create(*, tenant: Tenant, subject: str, type: str) -> tuple[Verification, str]:
+    """Open a verification; returns it with its client secret (shown once, stored as a hash)."""
+    now = timezone.now()
+    secret = new_client_secret()
+    verification = Verification.objects.create(
+        tenant=tenant,
+        subject=subject,
+        type=type,
+        client_secret_hash=token_hash(secret),
+        client_secret_expires_at=now + timedelta(seconds=settings.CLIENT_SECRET_TTL_SECONDS),
+        documents_expire_at=now + timedelta(seconds=settings.DOCUMENT_MAX_AGE_SECONDS),
+    )
+    logger.info("verification created verification=%s tenant=%s", verification.id, tenant.slug)
+    return verification, secret
+
+
+def _enqueue_processing(verification_id: uuid.UUID) -> None:
+    from workers.tasks import process_verification  # workers depend on services, not the reverse
+
+    process_verification.delay(str(verification_id))
+
+
+@transaction.atomic
+def verification_submit(*, verification: Verification) -> Verification:
+    """Move to `processing` and queue one processing run once the transaction commits.
+
+    The row lock makes concurrent submits serialise: the second one finds `processing` and is refused.
+    """
+    locked = Verification.objects.select_for_update().get(pk=verification.pk)
+    require_status(locked, Status.REQUIRES_INPUT, action="submit")
+    present = set(locked.documents.values_list("kind", flat=True))
+    missing = sorted(REQUIRED_FILES.get(locked.type, frozenset()) - present)
+    if missing:
+        raise InvalidInput(
+            "Upload the missing files before submitting.", code="missing_files", missing=missing
+        )
+    transition(locked, Status.PROCESSING)
+    locked.run_id = uuid.uuid4()
+    locked.submissions += 1
+    locked.submitted_at = timezone.now()
+    locked.last_error = None
+    locked.save(update_fields=["status", "run_id", "submissions", "submitted_at", "last_error", "updated_at"])
+    transaction.on_commit(lambda: _enqueue_processing(locked.id))
+    logger.info("verification submitted verification=%s run=%s", locked.id, locked.run_id)
+    return locked
+
+
+@transaction.atomic
+def verification_cancel(*, verification: Verification) -> Verification:
+    locked = Verification.objects.select_for_update().get(pk=verification.pk)
+    transition(locked, Status.CANCELED)
+    locked.decided_at = timezone.now()
+    retention_start(locked, decided_at=locked.decided_at)
+    locked.run_id = None
+    locked.save(update_fields=["status", "decided_at", "run_id", "documents_expire_at", "updated_at"])
+    logger.info("verification canceled verification=%s", locked.id)
+    return locked
