@@ -119,6 +119,8 @@ class ReadChar:
     char: str
     confidence: float
     alternatives: Mapping[str, float] = field(default_factory=dict)  # other MRZ characters -> p
+    start: int = -1  # CTC time steps [start, end) the character was emitted over, when known
+    end: int = -1
 
 
 Subs = tuple[Mapping[str, float], ...]  # per character: substitute -> cost (-log likelihood ratio)
@@ -154,6 +156,33 @@ def normalise_line(text: str) -> str:
 def _text_only(text: str) -> _Text:
     line = normalise_line(text)
     return _Text(line, tuple({_AMBIGUOUS[c]: _TEXT_ONLY_COST} if c in _AMBIGUOUS else {} for c in line))
+
+
+# One glyph read as two lookalikes in adjacent CTC steps ("O0" for one O): seen on big photos.
+_SPLIT_PAIRS = frozenset(frozenset(p) for p in ("O0", "OQ", "0Q", "0D", "OD", "I1", "B8", "S5", "Z2", "G6"))
+
+
+def _merge_splits(reads: Sequence[ReadChar], excess: int) -> list[ReadChar]:
+    """Undo up to `excess` split glyphs: adjacent emissions with no blank between them that are
+    lookalikes, least confident first. Only called for lines longer than their format allows."""
+    out = list(reads)
+    for _ in range(excess):
+        pairs = [
+            (min(a.confidence, b.confidence), i)
+            for i, (a, b) in enumerate(itertools.pairwise(out))
+            if a.end >= 0 and a.end == b.start and frozenset((a.char, b.char)) in _SPLIT_PAIRS
+        ]
+        if not pairs:
+            break
+        i = min(pairs)[1]
+        a, b = out[i], out[i + 1]
+        keep, other = (a, b) if a.confidence >= b.confidence else (b, a)
+        alternatives = {
+            **keep.alternatives,
+            other.char: max(other.confidence, keep.alternatives.get(other.char, 0)),
+        }
+        out[i : i + 2] = [ReadChar(keep.char, keep.confidence, alternatives, a.start, b.end)]
+    return out
 
 
 def _from_reads(reads: Sequence[ReadChar]) -> _Text:
@@ -514,7 +543,10 @@ def parse_mrz(
     """
     today = today or date.today()
     if reads is not None and len(reads) == len(lines):
-        texts = [_from_reads(r) for r in reads]
+        kept = [[r for r in line if _normal_char(r.char) in _MRZ_CHARS] for line in reads]
+        kept = [line for line in kept if line]
+        length = LINE_LENGTHS[detect_format(["x" * len(line) for line in kept])][1]
+        texts = [_from_reads(_merge_splits(line, len(line) - length)) for line in kept]
     else:
         texts = [_text_only(line) for line in lines]
     texts = [t for t in texts if t.s]

@@ -168,7 +168,7 @@ class Recogniser:
                     for j in np.flatnonzero(span >= 0.01)
                     if j not in (0, k)
                 }
-                reads.append(ReadChar(MRZ_ALPHABET[k - 1], float(span[k]), alternatives))
+                reads.append(ReadChar(MRZ_ALPHABET[k - 1], float(span[k]), alternatives, t, end))
             t = end
         confidence = float(np.mean([r.confidence for r in reads])) if reads else 0.0
         return "".join(r.char for r in reads), reads, confidence
@@ -406,7 +406,9 @@ def cut_line(gray: np.ndarray, bar: Bar, *, pitch: float, chars: int, flip: bool
     if flip:  # upside-down page: read the same rectangle from its other corner
         dst = np.float32([[big_w, big_h], [0, big_h], [big_w, 0]])
     matrix = cv2.getAffineTransform(src, dst)
-    crop = cv2.warpAffine(gray, matrix, (big_w, big_h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    crop = cv2.warpAffine(
+        gray, matrix, (big_w, big_h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
     if factor > 1:
         crop = cv2.resize(crop, (out_w, out_h), interpolation=cv2.INTER_AREA)
     return cv2.cvtColor(crop, cv2.COLOR_GRAY2RGB)

@@ -56,7 +56,8 @@ def card_photo(
         draw.rectangle((300, 80 + 60 * k, 760 - 40 * k, 100 + 60 * k), fill=(40, 40, 60))
     if portrait is not None:
         grey = ImageOps.grayscale(portrait).convert("RGB")
-        card.paste(grey.resize((portrait_height * 4 // 5, portrait_height), Image.Resampling.LANCZOS), PORTRAIT_AT)
+        size = (portrait_height * 4 // 5, portrait_height)
+        card.paste(grey.resize(size, Image.Resampling.LANCZOS), PORTRAIT_AT)
         if ghost:
             faint = ImageEnhance.Contrast(grey).enhance(0.45).resize((96, 120), Image.Resampling.LANCZOS)
             card.paste(faint, (620, 400))
@@ -155,10 +156,10 @@ def test_card_without_portrait_fails() -> None:
 
 
 def test_the_largest_face_is_the_portrait_not_the_ghost_image() -> None:
-    result = check_document_portrait(card_photo(face_of_size := face_photo(A), portrait_height=250, ghost=True))
-    face = face_of(result)
-    assert face.left < CARD_AT[0] + PORTRAIT_AT[0] + face_of_size.width  # the main portrait, on the left
-    assert face.side > 80
+    document = card_photo(face_photo(A), portrait_height=250, ghost=True)
+    face = face_of(check_document_portrait(document))
+    left = CARD_AT[0] + PORTRAIT_AT[0]
+    assert left <= face.left < face.right <= left + 200  # inside the main portrait, not the ghost
 
 
 # --- matching -------------------------------------------------------------------------------------------
@@ -223,10 +224,10 @@ def test_thresholds_must_be_ordered() -> None:
 
 @pytest.mark.skipif(not SHARED_FACES.is_dir(), reason="shared/data/faces is not on this machine")
 def test_two_photos_of_one_person_match_and_another_person_does_not() -> None:
-    # Two different photos of one person (LFW, 250 x 250), and a third person as the counter-example.
+    # Two different photos of one person (LFW, 250 x 250; distance ~0.35) and another person (~0.88).
     first, second, other = (
         decode((SHARED_FACES / name).read_bytes())
-        for name in ("colin_powell/1.jpg", "colin_powell/2.jpg", "tony_blair/1.jpg")
+        for name in ("colin_powell/1.jpg", "colin_powell/2.jpg", "george_w_bush/1.jpg")
     )
     assert match(first, second).outcome is Outcome.PASS
     assert match(first, other).outcome is Outcome.FAIL
