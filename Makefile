@@ -12,7 +12,7 @@ export DATA_DIR ?= $(CURDIR)/var
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: setup run test lint typecheck bench system-packages clean
+.PHONY: setup run test lint typecheck bench specimens system-packages clean
 
 $(BIN)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ run: setup
 
 test: setup system-packages
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) $(BIN)/pytest -q
+
+# A specimen passport and selfie for the README's walk-through (invented data).
+specimens: $(BIN)/.installed system-packages
+	$(BIN)/python -m tests.specimens "$(DATA_DIR)/specimens"
 
 lint:
 	$(BIN)/ruff check .

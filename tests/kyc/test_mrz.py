@@ -236,3 +236,30 @@ def test_extract_mrz_lines_among_printed_text() -> None:
     assert extract_mrz_lines(texts) == list(TD3)
     assert extract_mrz_lines(["Name", "IMRAN AHMED KHAN", "35202-1234567-1"]) is None
     assert extract_mrz_lines(["Date of issue", *TD1]) == list(TD1)
+
+
+def _reads(line: str, step: int = 2) -> list[ReadChar]:
+    """Reads as the recogniser gives them: one character every `step` CTC steps, blanks between."""
+    return [ReadChar(c, 0.99, {}, i * step, i * step + 1) for i, c in enumerate(line)]
+
+
+def test_a_glyph_split_into_two_lookalikes_is_merged_back() -> None:
+    # "O" of ERIKSSON emitted as "O" then "0" in adjacent steps: the line is one character too long.
+    line1 = TD3[0]
+    at = line1.index("SON") + 1
+    split = _reads(line1)
+    o = split[at]
+    split[at : at + 1] = [
+        ReadChar("O", 0.97, {}, o.start, o.start + 1),
+        ReadChar("0", 0.6, {}, o.start + 1, o.end),
+    ]
+    r = parse_mrz(("".join(x.char for x in split), TD3[1]), today=TODAY, reads=[split, _reads(TD3[1])])
+    assert r.surname == "ERIKSSON"
+    assert r.lines == TD3
+
+
+def test_adjacent_distinct_letters_are_not_merged() -> None:
+    # Same length as expected: nothing is merged even where emissions touch.
+    touching = [ReadChar(c, 0.99, {}, i, i + 1) for i, c in enumerate(TD3[0])]
+    r = parse_mrz(TD3, today=TODAY, reads=[touching, _reads(TD3[1])])
+    assert r.lines == TD3

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 from django.utils import timezone
 
 from verification.errors import InvalidInput
 from verification.models import ApiKey, Tenant
+from verification.policy import Policy
 from verification.tokens import new_api_key, token_hash
 
 
@@ -33,3 +36,18 @@ def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["revoked_at"])
     return api_key
+
+
+@transaction.atomic
+def tenant_set_policy(*, tenant: Tenant, policy: dict[str, Any], min_age: int | None = None) -> Tenant:
+    """Replace the tenant's decision-policy overrides after validating them (see verification/policy.py)."""
+    Policy.from_mapping(policy, min_age=min_age)
+    tenant.policy = policy
+    fields = ["policy"]
+    if min_age is not None:
+        if not 0 <= min_age <= 120:
+            raise InvalidInput("min_age must be between 0 and 120.", code="invalid_min_age")
+        tenant.min_age = min_age
+        fields.append("min_age")
+    tenant.save(update_fields=fields)
+    return tenant
