@@ -128,10 +128,14 @@ def _jobs(quick: bool, faces: Path) -> list[tuple[str, str, int, object]]:
     return jobs
 
 
+MIN_GOOD_PASS = 0.98  # a false reject costs an honest user a retake: cap it at 2 %
+
+
 def best_threshold(
     good: list[float], bad: list[float], *, higher_is_good: bool
 ) -> tuple[float, float, float]:
-    """Threshold maximising good-pass + bad-caught; the middle of the best interval. -> (t, pass, catch)."""
+    """The threshold maximising good-pass + bad-caught among those passing >= MIN_GOOD_PASS of the
+    good captures; the middle of the best interval. Returns (threshold, good passing, bad caught)."""
     if not higher_is_good:
         t, p, c = best_threshold([-v for v in good], [-v for v in bad], higher_is_good=True)
         return -t, p, c
@@ -139,7 +143,9 @@ def best_threshold(
     scored = []
     for a, b in zip(cands, [*cands[1:], cands[-1] + 1e-6], strict=True):
         t = (a + b) / 2
-        scored.append((_rate(good, t, True) + 1 - _rate(bad, t, True), t))
+        good_pass = _rate(good, t, True)
+        if good_pass >= MIN_GOOD_PASS:
+            scored.append((good_pass + 1 - _rate(bad, t, True), t))
     top = max(s for s, _ in scored)
     best = [t for s, t in scored if s == top]
     t = best[len(best) // 2]
@@ -246,6 +252,9 @@ def _report(rows: list[tuple[str, str, dict[str, float]]], levels: list[Level]) 
                        for k in _rejects(good[0], g))
         print(f"{g:17s} {'good':16s} {'pass':5s} {len(good):4d}  "
               f"{'sharp ' + _pct([m['sharpness'] for m in good]):34s} {'':>7s} {anyr:6.1%}  ({why})")
+        for metric, qs in (("glare", (50, 95, 99)), ("highlights", (1, 5, 50))):
+            spread = _pct([m[metric] for m in good], qs)
+            print(f"{'':17s} {'':16s} {'':5s} {'':4s}  {metric[:5]} p{qs[0]}/p{qs[1]}/p{qs[2]} {spread}")
         for lv in levels:
             ms = [m for gg, name, m in rows if gg == g and name == lv.name]
             caught = np.mean([_rejects(m, g)[lv.metric] for m in ms])

@@ -127,11 +127,15 @@ def glare_fraction(work: np.ndarray, *, clip_level: int, min_blob_fraction: floa
         return 0.0
     # Outer contours rather than connected-component labelling: ~5x faster on these sparse masks,
     # and a blob's area includes the text it swallowed (that text is what the glare hides).
-    contours, _ = cv2.findContours(clipped, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    # Two-level hierarchy, not just the outermost contours: glare on a card lying on a clipped white
+    # sheet sits in a hole of the sheet's blob and must still be seen.
+    contours, hierarchy = cv2.findContours(clipped, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
     h, w = work.shape
     min_area = min_blob_fraction * h * w
     total = 0.0
-    for contour in contours:
+    for contour, (_, _, _, parent) in zip(contours, hierarchy[0], strict=True):
+        if parent >= 0:
+            continue  # the boundary of a hole, not of a blob
         x, y, bw, bh = cv2.boundingRect(contour)
         if x == 0 or y == 0 or x + bw == w or y + bh == h:
             continue  # runs off the frame: a background, not a reflection on the document

@@ -135,7 +135,8 @@ def test_sixteen_bit_greyscale_keeps_its_levels() -> None:
     assert abs(int(out[20, 30, 0]) - 40000 // 256) <= 2  # not clipped to white
 
 
-def test_exif_orientation_applied_and_all_metadata_removed() -> None:
+@pytest.mark.parametrize("max_side", [3200, 300], ids=["kept-size", "downscaled"])
+def test_exif_orientation_applied_and_all_metadata_removed(max_side: int) -> None:
     exif = Image.Exif()
     exif[ExifTags.Base.Orientation] = 6  # display rotated 90 degrees clockwise
     exif[ExifTags.Base.Make] = MAKE
@@ -152,13 +153,15 @@ def test_exif_orientation_applied_and_all_metadata_removed() -> None:
     assert MAKE.encode() in data and b"shot at home" in data and b"ICC_PROFILE" in data
     assert Image.open(io.BytesIO(data)).getexif().get_ifd(ExifTags.IFD.GPSInfo)
 
-    result = normalize_upload(data, **LIMITS)
+    result = normalize_upload(data, **LIMITS, max_side=max_side)
 
-    assert (result.width, result.height) == (200, 400)  # portrait after rotation
+    scale = min(1.0, max_side / 400)
+    assert (result.width, result.height) == (round(200 * scale), round(400 * scale))  # portrait now
     out = reopen(result)
     rgb = np.asarray(out, np.int16)
-    assert rgb[50, 100, 0] > 200 and rgb[50, 100, 2] < 60  # former left (red) is now on top
-    assert rgb[350, 100, 2] > 200 and rgb[350, 100, 0] < 60  # former right (blue) at the bottom
+    top, bottom, middle = result.height // 8, result.height * 7 // 8, result.width // 2
+    assert rgb[top, middle, 0] > 200 and rgb[top, middle, 2] < 60  # former left (red) is now on top
+    assert rgb[bottom, middle, 2] > 200 and rgb[bottom, middle, 0] < 60  # former right (blue) below
     assert len(out.getexif()) == 0
     assert not out.getexif().get_ifd(ExifTags.IFD.GPSInfo)
     assert not {"exif", "icc_profile", "comment", "xmp"} & set(out.info)

@@ -81,6 +81,12 @@ def test_glare_blob_is_glare(scene: np.ndarray) -> None:
     assert result.scores["glare_fraction"] > DEFAULT.max_glare_fraction_document
 
 
+def test_glare_is_seen_inside_a_clipped_surround() -> None:
+    rgb = degrade.optics(degrade.render_card(*SIZE_2MP, seed=5, background="clipped_white", card="sky"))
+    result = check_image_quality(capture(degrade.add_glare(rgb, radius_frac=0.05, peak=1.5)), kind="id_front")
+    assert result.reasons == ("image_glare",)
+
+
 def test_small_catch_light_is_not_glare(scene: np.ndarray) -> None:
     speck = degrade.add_glare(scene, radius_frac=0.004, peak=1.5)
     work = working_gray(capture(speck).gray)
