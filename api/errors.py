@@ -73,12 +73,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         )
     assert isinstance(exc, exceptions.APIException)
     if isinstance(exc, exceptions.ValidationError):
-        details = {"fields": exc.detail} if isinstance(exc.detail, dict) else {"errors": exc.detail}
-        response.data = error_body("validation_error", "The request is not valid.", details)
+        invalid = {"fields": exc.detail} if isinstance(exc.detail, dict) else {"errors": exc.detail}
+        response.data = error_body("validation_error", "The request is not valid.", invalid)
     else:
-        details = {}
-        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-            details["retry_after"] = int(exc.wait)
+        details: dict[str, Any] = {}
+        wait = getattr(exc, "wait", None)
+        if isinstance(exc, exceptions.Throttled) and wait is not None:
+            details["retry_after"] = int(wait)
         response.data = error_body(_drf_code(exc), str(exc.detail), details)
     return response
 

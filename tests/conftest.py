@@ -36,9 +36,10 @@ def s3_server() -> Iterator[str]:
 @pytest.fixture(scope="session", autouse=True)
 def document_bucket(s3_server: str) -> Iterator[str]:
     """Point the documents storage at moto's S3 for the whole session, with the bucket created."""
-    storages = copy.deepcopy(settings.STORAGES)
-    storages["documents"]["OPTIONS"]["endpoint_url"] = s3_server
-    bucket = storages["documents"]["OPTIONS"]["bucket_name"]
+    storages: dict[str, Any] = copy.deepcopy(settings.STORAGES)
+    options = storages["documents"]["OPTIONS"]
+    options["endpoint_url"] = s3_server
+    bucket = str(options["bucket_name"])
     s3_client(s3_server).create_bucket(Bucket=bucket)
     with override_settings(STORAGES=storages):
         yield bucket

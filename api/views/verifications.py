@@ -91,7 +91,7 @@ class VerificationOutputSerializer(serializers.Serializer):
 
     @extend_schema_field(FileSerializer(many=True))
     def get_files(self, obj: Verification) -> list[dict[str, Any]]:
-        return FileSerializer(sorted(obj.documents.all(), key=lambda d: d.kind), many=True).data
+        return list(FileSerializer(sorted(obj.documents.all(), key=lambda d: d.kind), many=True).data)
 
     @extend_schema_field(VerifiedOutputsSerializer(allow_null=True))
     def get_verified_outputs(self, obj: Verification) -> dict[str, Any] | None:
@@ -109,6 +109,12 @@ def _out(verification: Verification, principal: Principal, **extra: Any) -> dict
     data = dict(VerificationOutputSerializer(verification, context={"principal": principal}).data)
     data.update(extra)
     return data
+
+
+def _principal(request: Request) -> Principal:
+    principal = request.auth
+    assert isinstance(principal, Principal)  # IsTenant guarantees it
+    return principal
 
 
 def _get_for(principal: Principal, verification_id: str) -> Verification:
@@ -153,7 +159,7 @@ class VerificationListCreateApi(APIView):
         },
     )
     def post(self, request: Request) -> Response:
-        principal: Principal = request.auth
+        principal = _principal(request)
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         verification, secret = verification_create(tenant=principal.tenant, **payload.validated_data)
@@ -165,7 +171,7 @@ class VerificationListCreateApi(APIView):
         responses={200: VerificationOutputSerializer(many=True), 400: ErrorSerializer, 401: ErrorSerializer},
     )
     def get(self, request: Request) -> Response:
-        principal: Principal = request.auth
+        principal = _principal(request)
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         queryset = verification_list(
@@ -184,8 +190,8 @@ class VerificationDetailApi(APIView):
         responses={200: VerificationOutputSerializer, 401: ErrorSerializer, 404: ErrorSerializer},
     )
     def get(self, request: Request, verification_id: str) -> Response:
-        verification = _get_for(request.auth, verification_id)
-        return Response(_out(verification, request.auth))
+        verification = _get_for(_principal(request), verification_id)
+        return Response(_out(verification, _principal(request)))
 
 
 class VerificationFileApi(APIView):
@@ -211,7 +217,7 @@ class VerificationFileApi(APIView):
         },
     )
     def post(self, request: Request, verification_id: str) -> Response:
-        verification = _get_for(request.auth, verification_id)
+        verification = _get_for(_principal(request), verification_id)
         payload = self.InputSerializer(data=request.data)  # parsing the body sets the flag below
         if getattr(request._request, TOO_LARGE_FLAG, False):
             raise UploadTooLarge("The file is larger than the upload limit.")
@@ -235,8 +241,8 @@ class VerificationSubmitApi(APIView):
         },
     )
     def post(self, request: Request, verification_id: str) -> Response:
-        verification = verification_submit(verification=_get_for(request.auth, verification_id))
-        return Response(_out(verification, request.auth), status=status.HTTP_202_ACCEPTED)
+        verification = verification_submit(verification=_get_for(_principal(request), verification_id))
+        return Response(_out(verification, _principal(request)), status=status.HTTP_202_ACCEPTED)
 
 
 class VerificationCancelApi(APIView):
@@ -246,5 +252,5 @@ class VerificationCancelApi(APIView):
         responses={200: VerificationOutputSerializer, 404: ErrorSerializer, 409: ErrorSerializer},
     )
     def post(self, request: Request, verification_id: str) -> Response:
-        verification = verification_cancel(verification=_get_for(request.auth, verification_id))
-        return Response(_out(verification, request.auth))
+        verification = verification_cancel(verification=_get_for(_principal(request), verification_id))
+        return Response(_out(verification, _principal(request)))

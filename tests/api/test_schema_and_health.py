@@ -76,11 +76,11 @@ def test_readyz_reports_an_unreachable_broker() -> None:
     from config.celery import app
 
     original = app.conf.broker_write_url
-    app.conf.broker_write_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    app.conf["broker_write_url"] = "redis://127.0.0.1:1/0"  # nothing listens on port 1
     try:
         response = APIClient().get("/readyz")
     finally:
-        app.conf.broker_write_url = original
+        app.conf["broker_write_url"] = original
     assert response.status_code == 503
     assert response.json()["checks"]["broker"] == "unavailable"
 

@@ -38,13 +38,15 @@ def test_purge_after_the_ttl_leaves_only_the_outcome(
     verification = verified(tenant)
     documents = list(Document.objects.filter(verification=verification))
     assert len(documents) == 2
-    assert verification.documents_expire_at <= verification.decided_at + timedelta(hours=24)
+    decided_at = verification.decided_at
+    assert decided_at is not None
+    assert verification.documents_expire_at <= decided_at + timedelta(hours=24)
     before = api.get(f"/v1/verifications/{verification.id}").json()
     assert before["verified_outputs"]["surname"] == "ERIKSSON"
 
     # Nothing is purged before its time.
-    assert documents_purge_expired(now=verification.decided_at + timedelta(hours=23)) == 0
-    assert documents_purge_expired(now=verification.decided_at + timedelta(hours=25)) == 2
+    assert documents_purge_expired(now=decided_at + timedelta(hours=23)) == 0
+    assert documents_purge_expired(now=decided_at + timedelta(hours=25)) == 2
 
     assert not Document.objects.filter(verification=verification).exists()
     keys = {obj["Key"] for obj in s3.list_objects_v2(Bucket=document_bucket).get("Contents", [])}
