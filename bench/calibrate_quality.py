@@ -94,37 +94,48 @@ def measure(rgb: np.ndarray) -> dict[str, float]:
     }
 
 
-def _task(args: tuple[str, str, int, object]) -> list[tuple[str, str, dict[str, float]]]:
+@dataclasses.dataclass(frozen=True)
+class Job:
+    """One good capture: a synthetic card scene (size, surface, card) or a face photo (path)."""
+
+    group: str
+    seed: int
+    size: tuple[int, int] = (0, 0)
+    background: str = ""
+    card: str = ""
+    path: Path | None = None
+
+
+def _task(job: Job) -> list[tuple[str, str, dict[str, float]]]:
     """Measure one good capture and all its degradations -> [(group, level, metrics)]."""
-    group, kind, seed, spec = args
-    if kind == "card":
-        (w, h), bg, card = spec  # type: ignore[misc]
-        base = degrade.optics(degrade.render_card(w, h, seed=seed, background=bg, card=card))
+    if job.path is None:
+        scene = degrade.render_card(*job.size, seed=job.seed, background=job.background, card=job.card)
+        base = degrade.optics(scene)
     else:
-        base = np.asarray(Image.open(str(spec)).convert("RGB"))
+        base = np.asarray(Image.open(job.path).convert("RGB"))
         if min(base.shape[:2]) < quality.DEFAULT.min_short_side_selfie:  # enlarge where size matters
             base = degrade.resize_short(base, quality.DEFAULT.min_short_side_selfie)
-    out = [(group, "good", measure(degrade.camera(base, seed=seed)))]
+    out = [(job.group, "good", measure(degrade.camera(base, seed=job.seed)))]
     for level in _levels():
-        out.append((group, level.name, measure(degrade.camera(level.fn(base, seed), seed=seed))))
+        out.append((job.group, level.name, measure(degrade.camera(level.fn(base, job.seed), seed=job.seed))))
     return out
 
 
-def _jobs(quick: bool, faces: Path) -> list[tuple[str, str, int, object]]:
-    jobs: list[tuple[str, str, int, object]] = []
+def _jobs(quick: bool, faces: Path) -> list[Job]:
+    jobs: list[Job] = []
     combos = [(bg, card) for bg in degrade.BACKGROUNDS for card in degrade.CARDS]
     seeds = 1 if quick else 2
     for i, (bg, card) in enumerate(combos * seeds):
-        jobs.append(("doc 2MP", "card", i, (DOC_SIZES[0], bg, card)))
+        jobs.append(Job("doc 2MP", i, DOC_SIZES[0], bg, card))
     for i, (bg, card) in enumerate(combos[:: 12 if quick else 5]):
-        jobs.append(("doc 12MP", "card", i, (BIG_SIZE, bg, card)))
+        jobs.append(Job("doc 12MP", i, BIG_SIZE, bg, card))
     for i, path in enumerate(sorted(faces.glob("*/*.jpg"))):
         if quick and i % 4:
             continue
         with Image.open(path) as im:
             native = min(im.size)
         group = "face >=330px" if native >= 330 else ("face 250px (LFW)" if native >= 250 else "face 150px")
-        jobs.append((group, "face", i, path))
+        jobs.append(Job(group, i, path=path))
     return jobs
 
 
@@ -216,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     bad = values(every, "dark g.30 y1.6", "highlights") + values(every, "dark g.18 y1.8", "highlights")
     t, p, c = best_threshold(good, bad, higher_is_good=True)
     print(f"fitted all      highlights {t:.4g} (good passing {p:.1%}, must-catch caught {c:.1%})"
-          f"   DEFAULT {quality.DEFAULT.min_brightness}\n")
+          f"   DEFAULT {quality.DEFAULT.min_highlights}\n")
 
     _report(rows, levels)
     print("\nshort side (deterministic): rejected below",
@@ -235,7 +246,7 @@ def _rejects(m: dict[str, float], group: str) -> dict[str, bool]:
     t = quality.DEFAULT
     _, min_sharp, max_glare = t.for_kind("selfie" if group.startswith("face") else "id_front")
     return {"sharpness": m["sharpness"] < min_sharp, "glare": m["glare"] > max_glare,
-            "highlights": m["highlights"] < t.min_brightness}
+            "highlights": m["highlights"] < t.min_highlights}
 
 
 def _report(rows: list[tuple[str, str, dict[str, float]]], levels: list[Level]) -> None:

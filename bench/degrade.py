@@ -114,7 +114,8 @@ def camera(rgb: np.ndarray, *, seed: int = 0, noise: float = 2.0, quality: int =
     """Sensor noise then a JPEG round trip, the last steps of every real capture."""
     grain = np.empty(rgb.shape, np.int16)
     cv2.setRNGSeed(seed)  # OpenCV's generator: ~10x faster than numpy's for a 12 MP frame
-    cv2.randn(grain, 0, noise)
+    plane = grain.reshape(rgb.shape[0], -1)  # a single-channel view, so one mean/stddev fits all
+    cv2.randn(plane, np.array([0.0]), np.array([float(noise)]))
     noisy = cv2.add(rgb.astype(np.int16), grain)
     out = Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8))
     buf = io.BytesIO()

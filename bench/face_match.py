@@ -43,9 +43,10 @@ from kyc.faces.embedding import EmbedOptions, face_embedding
 from kyc.images import DecodedImage, decode
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "faces"
-# Calibration rule: aim at half of each target (FMR 0.1 %, FNMR 1 %) on the calibration data, so
-# that the thresholds still meet the targets on people they were not chosen on.
-FMR_AIM, FNMR_AIM = 0.0005, 0.005
+# Calibration rule: aim at a fraction of each target (FMR 0.1 %, FNMR 1 %) on the calibration data,
+# so that the thresholds still meet the targets on people they were not chosen on. Half of each
+# was not enough: held out, FMR came to ~0.11 % and FNMR to ~1.0 % (the tails are a few people).
+FMR_AIM, FNMR_AIM = 0.0004, 0.003
 SPLITS = 50
 
 

@@ -68,7 +68,7 @@ def _calibrate() -> float:
 
 
 def run(n: int, sizes: list[float], seed: int) -> None:
-    ocr.recognise([np.full((ocr.REC_HEIGHT, 200, 3), 255, np.uint8)])  # load the models first
+    ocr.warm_up()  # load the models first
     print(f"load average {os.getloadavg()[0]:.2f}; calibration rec 48x816: {_calibrate():.1f} ms")
     for mp in sizes:
         latencies: list[float] = []

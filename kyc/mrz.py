@@ -185,6 +185,38 @@ def _merge_splits(reads: Sequence[ReadChar], excess: int) -> list[ReadChar]:
     return out
 
 
+def _restore_collapsed(reads: Sequence[ReadChar], missing: int) -> list[ReadChar]:
+    """Put back up to `missing` characters lost where CTC collapsed a repeat ("BUTT" read "BUT",
+    a '<' run one short). MRZ characters are evenly spaced, so emissions are too: a gap of about
+    twice the usual spacing after a character is that character again (CTC merges identical
+    neighbours unless a blank separates them). Without timing, nothing is done here."""
+    starts = [r.start for r in reads]
+    if missing <= 0 or len(reads) < 3 or min(starts) < 0:
+        return list(reads)
+    spacing = float(sorted(b - a for a, b in itertools.pairwise(starts))[len(starts) // 2])
+    if spacing <= 0:
+        return list(reads)
+    gaps = sorted(
+        ((b - a) / spacing, i)
+        for i, (a, b) in enumerate(itertools.pairwise(starts))
+        if b - a >= 1.5 * spacing
+    )
+    inserts: dict[int, int] = {}
+    for ratio, i in reversed(gaps):  # widest gaps first
+        if missing <= 0:
+            break
+        n = min(missing, max(1, round(ratio) - 1))
+        inserts[i] = n
+        missing -= n
+    out: list[ReadChar] = []
+    for i, read in enumerate(reads):
+        out.append(read)
+        out.extend(
+            replace(read, start=read.start + round(spacing) * k) for k in range(1, inserts.get(i, 0) + 1)
+        )
+    return out
+
+
 def _from_reads(reads: Sequence[ReadChar]) -> _Text:
     chars, subs = [], []
     for read in reads:
@@ -546,7 +578,14 @@ def parse_mrz(
         kept = [[r for r in line if _normal_char(r.char) in _MRZ_CHARS] for line in reads]
         kept = [line for line in kept if line]
         length = LINE_LENGTHS[detect_format(["x" * len(line) for line in kept])][1]
-        texts = [_from_reads(_merge_splits(line, len(line) - length)) for line in kept]
+        texts = [
+            _from_reads(
+                _merge_splits(line, len(line) - length)
+                if len(line) > length
+                else _restore_collapsed(line, length - len(line))
+            )
+            for line in kept
+        ]
     else:
         texts = [_text_only(line) for line in lines]
     texts = [t for t in texts if t.s]

@@ -17,6 +17,7 @@ from kyc.results import Outcome
 from tests.specimens.documents import (
     SpecimenPerson,
     cnic_person,
+    expired_variant,
     grey_silhouette,
     photographed,
     render_cnic_front,
@@ -27,6 +28,7 @@ from tests.specimens.documents import (
     td1_mrz,
     td3_mrz,
     to_jpeg,
+    under_age_variant,
     with_altered_birth_date,
     with_bad_check_digit,
 )
@@ -136,11 +138,17 @@ def test_tampered_birth_date_with_original_check_digit_is_invalid_mrz() -> None:
 
 
 def test_expired() -> None:
-    person = replace(PERSON, expiry_date=date(2025, 12, 31))
+    person = expired_variant(PERSON, TODAY, days=1)
     result = check_document(_img(render_passport_page(person)), None, today=TODAY)
     assert result.outcome is Outcome.FAIL
     assert result.reasons == ("document_expired",)
     assert result.data["expiry_date"] == "2025-12-31"
+
+
+def test_expired_card_and_not_allowed_type_both_reported(card_front: Image.Image) -> None:
+    back = render_id_card_back(expired_variant(PERSON, TODAY))
+    result = check_document(_img(card_front), _img(back), allowed_types=frozenset({"passport"}), today=TODAY)
+    assert result.reasons == ("document_type_not_allowed", "document_expired")
 
 
 def test_type_not_allowed(passport: Image.Image) -> None:
@@ -155,10 +163,10 @@ def test_type_not_allowed(passport: Image.Image) -> None:
 
 def test_under_age_holder_is_reported_not_judged() -> None:
     # Age is the pipeline's policy: the check passes and hands over the birth date.
-    person = replace(PERSON, birth_date=date(2012, 5, 1))
+    person = under_age_variant(PERSON, TODAY, age=15)
     result = check_document(_img(render_passport_page(person)), None, today=TODAY)
     assert result.outcome is Outcome.PASS
-    assert result.data["birth_date"] == "2012-05-01"
+    assert result.data["birth_date"] == "2011-01-01"
 
 
 def test_blank_image_is_unreadable() -> None:
@@ -178,7 +186,7 @@ def test_id_front_without_mrz_and_no_back_is_unreadable(card_front: Image.Image)
 # --- orientation and photos ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("degrees", [180, 4, -3, 183])
+@pytest.mark.parametrize("degrees", [180, 4, -3, 183, 12, 90, -90])
 def test_rotated_uploads_are_read(passport: Image.Image, degrees: float) -> None:
     result = check_document(_img(rotated(passport, degrees)), None, today=TODAY)
     assert result.outcome is Outcome.PASS, result.summary()
@@ -228,6 +236,12 @@ def test_cnic_front_with_valid_number_passes(cnic: Image.Image) -> None:
     )
     assert data["full_name"] == "IMRAN AHMED KHAN"
     assert result.scores["cnic_number_valid"] == 1.0
+
+
+def test_cnic_upside_down(cnic: Image.Image) -> None:
+    result = check_document(_img(rotated(cnic, 180)), None, today=TODAY)
+    assert result.outcome is Outcome.PASS, result.summary()
+    assert result.data["expiry_date"] == "2031-05-20"
 
 
 def test_cnic_photographed(cnic: Image.Image) -> None:

@@ -262,7 +262,7 @@ def test_png_signature_on_garbage_is_not_supported() -> None:
 def test_animated_images_are_refused(fmt: str) -> None:
     frames = [Image.new("RGB", (64, 64), (40 * i, 0, 0)) for i in range(3)]
     data = encode(frames[0], fmt, save_all=True, append_images=frames[1:], duration=100, loop=0)
-    assert Image.open(io.BytesIO(data)).n_frames == 3
+    assert getattr(Image.open(io.BytesIO(data)), "n_frames", 1) == 3
 
     error = rejected(data)
     assert (error.code, error.details) == ("file_type_not_supported", {"reason": "animated"})

@@ -99,7 +99,7 @@ def test_dark_card_is_too_dark(scene: np.ndarray) -> None:
     result = check_image_quality(capture(degrade.darken(scene, gain=0.18, gamma=1.8)), kind="id_front")
     assert result.outcome is Outcome.FAIL
     assert result.reasons == ("image_too_dark",)
-    assert result.scores["highlights"] < DEFAULT.min_brightness
+    assert result.scores["highlights"] < DEFAULT.min_highlights
 
 
 def test_slightly_dim_card_still_passes(scene: np.ndarray) -> None:

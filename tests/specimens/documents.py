@@ -162,6 +162,20 @@ def with_altered_birth_date(lines: Sequence[str], new_birth: date) -> tuple[str,
     return tuple(out)
 
 
+def expired_variant(person: SpecimenPerson, today: date, days: int = 30) -> SpecimenPerson:
+    """The same holder with a document that expired `days` before `today`."""
+    expiry = date.fromordinal(today.toordinal() - days)
+    return replace(
+        person, expiry_date=expiry, issue_date=date(expiry.year - 10, expiry.month, min(expiry.day, 28))
+    )
+
+
+def under_age_variant(person: SpecimenPerson, today: date, age: int = 16) -> SpecimenPerson:
+    """The same document held by someone `age` years old on `today` (29 Feb births move to 28)."""
+    day = min(today.day, 28) if today.month == 2 else today.day
+    return replace(person, birth_date=date(today.year - age, today.month, day))
+
+
 def person_variant(index: int, *, seed: int = 0) -> SpecimenPerson:
     """Deterministic varied people (names, numbers, dates) for benchmarks."""
     rng = random.Random(seed * 100_003 + index)
