@@ -17,6 +17,7 @@ from kyc.faces import (
     check_selfie_faces,
     detect_faces,
 )
+from kyc.faces.detection import DOCUMENT_LONG_SIDE, detect_gray
 from kyc.images import DecodedImage, decode
 from kyc.results import CheckResult, Outcome
 from tests.images import photo
@@ -107,6 +108,15 @@ def test_boxes_are_in_original_pixels_at_12_megapixels() -> None:
     assert at_big.side == pytest.approx(5 * at_small.side, rel=0.15)
     assert (at_big.left + at_big.right) / 2 == pytest.approx(5 * centre[0], abs=0.1 * at_big.side)
     assert (at_big.top + at_big.bottom) / 2 == pytest.approx(5 * centre[1], abs=0.1 * at_big.side)
+
+
+def test_boxes_are_exact_when_the_detector_needs_no_resize() -> None:
+    # 1610 px is within 2 % of the document pass's 1600 px, so that pass skips the resize: its boxes
+    # must then be the ones found at exactly 1:1, not scaled by 1600 / 1610.
+    frame = photo(1610, 1200)
+    frame.paste(face_photo(A), (1000, 500))
+    gray = decoded(frame).gray
+    assert detect_gray(gray, DOCUMENT_LONG_SIDE) == detect_gray(gray, 1610)
 
 
 @pytest.mark.parametrize(
