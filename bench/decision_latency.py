@@ -60,9 +60,9 @@ def _environment(s3_url: str, database_url: str) -> dict[str, str]:
 
 
 def run(n: int) -> None:
-    from moto.server import ThreadedMotoServer
-
     import logging
+
+    from moto.server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     port = _free_port()
@@ -79,8 +79,11 @@ def run(n: int) -> None:
 
     call_command("migrate", verbosity=0)
     boto3.client(
-        "s3", endpoint_url=env["S3_ENDPOINT_URL"], region_name="us-east-1",
-        aws_access_key_id="bench", aws_secret_access_key="bench",
+        "s3",
+        endpoint_url=env["S3_ENDPOINT_URL"],
+        region_name="us-east-1",
+        aws_access_key_id="bench",
+        aws_secret_access_key="bench",  # noqa: S106 - moto accepts anything
     ).create_bucket(Bucket=env["S3_BUCKET"])
 
     from config.celery import app
@@ -92,10 +95,26 @@ def run(n: int) -> None:
     from verification.services.verifications import verification_create, verification_submit
 
     app.control.purge()
-    worker = subprocess.Popen(  # noqa: S603 - fixed argv
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--concurrency", "1",
-         "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel", "WARNING"],
-        cwd=REPO, env={**os.environ}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--concurrency",
+            "1",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "--loglevel",
+            "WARNING",
+        ],
+        cwd=REPO,
+        env={**os.environ},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         tenant = Tenant.objects.filter(slug="bench").first() or tenant_create(slug="bench", min_age=18)[0]
@@ -105,7 +124,9 @@ def run(n: int) -> None:
             face = PEOPLE[index % len(PEOPLE)]
             page = render_passport_page(person_variant(index, seed=11), portrait=face_photo(face))
             verification, _ = verification_create(tenant=tenant, subject=f"bench-{index}", type="document")
-            document_upload(verification=verification, kind="id_front", data=to_jpeg(photographed(page, seed=index)))
+            document_upload(
+                verification=verification, kind="id_front", data=to_jpeg(photographed(page, seed=index))
+            )
             document_upload(verification=verification, kind="selfie", data=to_jpeg(face_photo(face)))
             start = time.perf_counter()
             verification_submit(verification=verification)
@@ -121,8 +142,10 @@ def run(n: int) -> None:
                 latencies.append((time.perf_counter() - start) * 1000)
                 statuses[status] = statuses.get(status, 0) + 1
         print(f"\n== submit to decision through a real worker, n={n} (2 MP ID, selfie) ==")
-        print(f"p50 {percentile(latencies, 50):.0f} ms   p95 {percentile(latencies, 95):.0f} ms   "
-              f"max {max(latencies):.0f} ms   outcomes {statuses}")
+        print(
+            f"p50 {percentile(latencies, 50):.0f} ms   p95 {percentile(latencies, 95):.0f} ms   "
+            f"max {max(latencies):.0f} ms   outcomes {statuses}"
+        )
     finally:
         worker.terminate()
         worker.wait(timeout=30)

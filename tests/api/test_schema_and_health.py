@@ -25,7 +25,9 @@ def schema(api: APIClient) -> dict[str, Any]:
 
 
 def validate(schema: dict[str, Any], component: str, instance: Any) -> None:
-    registry = Registry().with_resource("urn:api", Resource.from_contents(schema, default_specification=DRAFT202012))
+    registry = Registry().with_resource(
+        "urn:api", Resource.from_contents(schema, default_specification=DRAFT202012)
+    )
     validator = OAS31Validator({"$ref": f"urn:api#/components/schemas/{component}"}, registry=registry)
     errors = sorted(validator.iter_errors(instance), key=str)
     assert not errors, errors[0]
@@ -54,9 +56,15 @@ def test_real_responses_match_the_schema(api: APIClient, schema: dict[str, Any])
     validate(schema, response_component(schema, "/v1/verifications", "post", 201), created)
     validate(schema, "Verification" + "Output", api.get(f"/v1/verifications/{created['id']}").json())
     file_response = upload(api, created["id"], "selfie", jpeg()).json()
-    validate(schema, response_component(schema, "/v1/verifications/{verification_id}/files", "post", 201), file_response)
+    validate(
+        schema,
+        response_component(schema, "/v1/verifications/{verification_id}/files", "post", 201),
+        file_response,
+    )
     error = api.post(f"/v1/verifications/{created['id']}/submit").json()
-    validate(schema, response_component(schema, "/v1/verifications/{verification_id}/submit", "post", 400), error)
+    validate(
+        schema, response_component(schema, "/v1/verifications/{verification_id}/submit", "post", 400), error
+    )
 
 
 def test_docs_page_is_served_without_a_cdn() -> None:

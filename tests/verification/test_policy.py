@@ -44,7 +44,10 @@ def test_a_fixable_problem_names_the_step_of_the_image() -> None:
 
 def test_attempts_run_out() -> None:
     policy = Policy(max_input_attempts=2)
-    assert decide([failed("selfie_face", "face_not_found")], policy=policy, submissions=1).status == "requires_input"
+    assert (
+        decide([failed("selfie_face", "face_not_found")], policy=policy, submissions=1).status
+        == "requires_input"
+    )
     decision = decide([failed("selfie_face", "face_not_found")], policy=policy, submissions=2)
     assert decision.status == "rejected"
     assert decision.last_error is not None
@@ -52,12 +55,12 @@ def test_attempts_run_out() -> None:
 
 
 def test_inconclusive_and_review_codes_go_to_a_person() -> None:
-    assert decide([inconclusive("face_match", "face_match_uncertain")], policy=POLICY, submissions=1).status == (
-        "needs_review"
-    )
-    assert decide([failed("duplicate_identity", "duplicate_identity")], policy=POLICY, submissions=1).status == (
-        "needs_review"
-    )
+    assert decide(
+        [inconclusive("face_match", "face_match_uncertain")], policy=POLICY, submissions=1
+    ).status == ("needs_review")
+    assert decide(
+        [failed("duplicate_identity", "duplicate_identity")], policy=POLICY, submissions=1
+    ).status == ("needs_review")
     # An unknown code (a new adapter's) is never decided automatically.
     assert decide([failed("vendor", "something_new")], policy=POLICY, submissions=1).status == "needs_review"
 
@@ -65,7 +68,9 @@ def test_inconclusive_and_review_codes_go_to_a_person() -> None:
 def test_a_required_check_that_did_not_run_goes_to_review() -> None:
     policy = Policy(required_checks=frozenset({"face_match"}))
     assert decide([passed("document")], policy=policy, submissions=1).status == "needs_review"
-    assert decide([passed("document"), passed("face_match")], policy=policy, submissions=1).status == "verified"
+    assert (
+        decide([passed("document"), passed("face_match")], policy=policy, submissions=1).status == "verified"
+    )
 
 
 def test_every_catalogued_code_has_a_safe_message() -> None:

@@ -51,7 +51,9 @@ def selfie(face: str = A) -> bytes:
 def run(tenant_key: str, front: bytes, selfie_bytes: bytes, subject: str = "seller") -> dict[str, Any]:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {tenant_key}")
-    vid = client.post("/v1/verifications", {"subject": subject, "type": "document"}, format="json").json()["id"]
+    vid = client.post("/v1/verifications", {"subject": subject, "type": "document"}, format="json").json()[
+        "id"
+    ]
     for kind, data in (("id_front", front), ("selfie", selfie_bytes)):
         response = client.post(
             f"/v1/verifications/{vid}/files", {"kind": kind, "file": _file(data)}, format="multipart"
@@ -91,7 +93,11 @@ def as_array(image: Image.Image) -> np.ndarray:
     [
         ("small", lambda: jpeg_of(passport().resize((400, 300))), "image_too_small"),
         ("blurry", lambda: jpeg_of(gaussian_blur(as_array(passport()), 0.006)), "image_too_blurry"),
-        ("glare", lambda: jpeg_of(add_glare(as_array(passport()), radius_frac=0.12, peak=2.5)), "image_glare"),
+        (
+            "glare",
+            lambda: jpeg_of(add_glare(as_array(passport()), radius_frac=0.12, peak=2.5)),
+            "image_glare",
+        ),
         ("dark", lambda: jpeg_of(darken(as_array(passport()), gain=0.15)), "image_too_dark"),
     ],
 )
@@ -110,7 +116,9 @@ def test_quality_problems_ask_for_a_new_photo(key: str, label: str, front: Any, 
         ("two_faces", lambda: to_jpeg(two_face_photo()), "multiple_faces"),
     ],
 )
-def test_selfie_face_problems_ask_for_a_new_selfie(key: str, label: str, selfie_image: Any, code: str) -> None:
+def test_selfie_face_problems_ask_for_a_new_selfie(
+    key: str, label: str, selfie_image: Any, code: str
+) -> None:
     body = run(key, jpeg_of(passport()), selfie_image())
     assert body["status"] == "requires_input", body
     assert body["last_error"]["code"] == code

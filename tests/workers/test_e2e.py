@@ -56,7 +56,9 @@ def test_document_verification_lifecycle(live_server: Any, celery_worker_process
 
     person = SpecimenPerson()
     for kind, data in [("id_front", passport_jpeg(person, PEOPLE[0])), ("selfie", selfie_jpeg(PEOPLE[0]))]:
-        response = phone.post(f"/v1/verifications/{created['id']}/files", data={"kind": kind}, files={"file": data})
+        response = phone.post(
+            f"/v1/verifications/{created['id']}/files", data={"kind": kind}, files={"file": data}
+        )
         assert response.status_code == 201, response.text
     submitted = phone.post(f"/v1/verifications/{created['id']}/submit")
     assert submitted.status_code == 202
@@ -65,7 +67,15 @@ def test_document_verification_lifecycle(live_server: Any, celery_worker_process
     decided = wait_for_decision(server, created["id"])
     assert decided["status"] == "verified", decided
     names = {check["name"] for check in decided["checks"]}
-    assert {"quality_id_front", "quality_selfie", "selfie_face", "document_portrait", "face_match", "document", "age"} <= names
+    assert {
+        "quality_id_front",
+        "quality_selfie",
+        "selfie_face",
+        "document_portrait",
+        "face_match",
+        "document",
+        "age",
+    } <= names
     assert all(check["outcome"] == "pass" for check in decided["checks"])
     assert decided["decided_at"] is not None
     outputs = decided["verified_outputs"]
@@ -94,7 +104,11 @@ def test_a_bad_selfie_goes_back_to_requires_input_and_can_be_fixed(
     created = server.post("/v1/verifications", json={"subject": "seller-2", "type": "document"}).json()
     vid = created["id"]
     landscape = Image.new("RGB", (1280, 960), (90, 140, 200))
-    server.post(f"/v1/verifications/{vid}/files", data={"kind": "id_front"}, files={"file": passport_jpeg(SpecimenPerson(), PEOPLE[0])})
+    server.post(
+        f"/v1/verifications/{vid}/files",
+        data={"kind": "id_front"},
+        files={"file": passport_jpeg(SpecimenPerson(), PEOPLE[0])},
+    )
     server.post(f"/v1/verifications/{vid}/files", data={"kind": "selfie"}, files={"file": to_jpeg(landscape)})
     server.post(f"/v1/verifications/{vid}/submit")
     first = wait_for_decision(server, vid)
@@ -102,7 +116,9 @@ def test_a_bad_selfie_goes_back_to_requires_input_and_can_be_fixed(
     assert first["last_error"]["step"] == "selfie"
     assert first["last_error"]["retryable"] is True
 
-    server.post(f"/v1/verifications/{vid}/files", data={"kind": "selfie"}, files={"file": selfie_jpeg(PEOPLE[0])})
+    server.post(
+        f"/v1/verifications/{vid}/files", data={"kind": "selfie"}, files={"file": selfie_jpeg(PEOPLE[0])}
+    )
     assert server.post(f"/v1/verifications/{vid}/submit").status_code == 202
     second = wait_for_decision(server, vid)
     assert second["status"] == "verified", second

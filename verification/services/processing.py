@@ -32,11 +32,15 @@ def _load_images(verification: Verification) -> tuple[dict[str, DecodedImage], l
     images: dict[str, DecodedImage] = {}
     problems: list[CheckResult] = []
     for document in verification.documents.all():
+        # Storage errors propagate: the task retries them. Only a bad key or bad bytes are verdicts.
         try:
-            images[document.kind] = decode(document_read(document=document))
+            data = document_read(document=document)
         except DecryptionError:
             problems.append(failed(f"decode_{document.kind}", "check_unavailable"))
-        except OSError:
+            continue
+        try:
+            images[document.kind] = decode(data)
+        except (OSError, ValueError, SyntaxError):
             problems.append(failed(f"decode_{document.kind}", "image_unreadable"))
     return images, problems
 
