@@ -15,13 +15,10 @@ import base64
 import os
 import socket
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 from bench.one_core import percentile
 
-REPO = Path(__file__).resolve().parents[1]
 ADMIN_URL = os.environ.get("BENCH_ADMIN_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
 BENCH_DB = "tasdeeq_bench"
 
@@ -89,33 +86,14 @@ def run(n: int) -> None:
     from config.celery import app
     from tests.specimens.documents import person_variant, photographed, render_passport_page, to_jpeg
     from tests.specimens.faces import PEOPLE, face_photo
+    from tests.workers.process import start_worker
     from verification.models import Tenant, Verification
     from verification.services.documents import document_upload
     from verification.services.tenants import tenant_create
     from verification.services.verifications import verification_create, verification_submit
 
     app.control.purge()
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--concurrency",
-            "1",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--loglevel",
-            "WARNING",
-        ],
-        cwd=REPO,
-        env={**os.environ},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    worker = start_worker({**os.environ}, output=subprocess.DEVNULL, loglevel="WARNING")
     try:
         tenant = Tenant.objects.filter(slug="bench").first() or tenant_create(slug="bench", min_age=18)[0]
         latencies: list[float] = []

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,8 +12,7 @@ import pytest
 from django.conf import settings
 
 from config.celery import app as celery_app
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.workers.process import start_worker
 
 
 def _database_url() -> str:
@@ -42,29 +40,7 @@ def celery_worker_process(
         "S3_ENDPOINT_URL": s3_server,
         "LOG_LEVEL": "INFO",
     }
-    process = subprocess.Popen(  # noqa: S603 - fixed argv
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--concurrency",
-            "1",
-            "--loglevel",
-            "INFO",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--hostname",
-            f"test-{os.getpid()}@%h",
-        ],
-        cwd=REPO,
-        env=env,
-        stdout=log_path.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
+    process = start_worker(env, output=log_path.open("wb"))
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -51,7 +51,9 @@ def test_a_transient_failure_is_retried_and_the_run_decides(
     assert not reasons & {"image_unreadable", "check_unavailable"}
 
 
-def test_a_run_that_keeps_failing_goes_to_review(submitted: Verification, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_run_that_keeps_failing_goes_to_review(
+    submitted: Verification, monkeypatch: pytest.MonkeyPatch
+) -> None:
     flaky(monkeypatch, failures=10_000)
     process_verification.apply(args=[str(submitted.id)])
     stuck = Verification.objects.get(pk=submitted.pk)
@@ -64,7 +66,11 @@ def test_a_task_for_a_decided_verification_does_nothing(submitted: Verification)
     first = Verification.objects.get(pk=submitted.pk)
     process_verification.apply(args=[str(submitted.id)])
     again = Verification.objects.get(pk=submitted.pk)
-    assert (again.status, again.decided_at, again.updated_at) == (first.status, first.decided_at, first.updated_at)
+    assert (again.status, again.decided_at, again.updated_at) == (
+        first.status,
+        first.decided_at,
+        first.updated_at,
+    )
 
 
 def test_an_unknown_id_does_nothing() -> None:
