@@ -119,6 +119,8 @@ def _decide_mrz(reading: _Reading, *, allowed: frozenset[str] | None, today: dat
         # Check digits hold, but for two readings of a field (e.g. 2/Z at positions of equal weight)
         # and re-reading did not settle it: a person must read the number.
         data["uncertain_fields"] = list(mrz.ambiguous)
+        if reread is not None:
+            scores["mrz_reread_agreement"] = 0.0
         return _result(Outcome.INCONCLUSIVE, [UNREADABLE], scores, data)
     reasons = []
     if allowed is not None and data["document_type"] not in allowed:
@@ -142,11 +144,16 @@ def _read_with_reread(image: DecodedImage, today: date) -> _Reading | None:
     if read.result.certain:
         return _Reading(read, None, False)
     reread = ocr.read_mrz(image, today=today, attempt=1, hint_flip=read.flipped)
-    if reread is not None and reread.result is not None:
-        if reread.result.certain:
-            return _Reading(reread, None, True)  # the first read was bad, the document is fine
-        if reread.result.valid and not read.result.valid:
-            return _Reading(reread, None, True)  # valid, with a doubtful repair: better than invalid
+    if reread is None or reread.result is None:
+        return _Reading(read, None, True)
+    first, second = read.result, reread.result
+    if second.certain and (not first.valid or _checked_part(second) == _checked_part(first)):
+        return _Reading(reread, None, True)  # the first read was bad (or just unsure): settled
+    if second.valid and not first.valid:
+        return _Reading(reread, None, True)  # valid but with a doubtful repair: better than invalid
+    # Both uncertain, or a confident re-read contradicting an ambiguous first read: check digits
+    # cannot arbitrate some double confusions (Z/2 or O/0 at positions weighted 7 and 3), so the
+    # first reading is kept and decided on as it is (invalid or ambiguous: never PASS).
     return _Reading(read, reread, True)
 
 

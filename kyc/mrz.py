@@ -109,7 +109,14 @@ _TEXT_ONLY_COST = 1.0  # one substitution, when only text is known
 _LOOKALIKES_WITH_READS: dict[str, str] = {"O": "0", "0": "O"}
 _LOOKALIKE_COST = math.log(20)
 _MAX_COMBINATIONS = 5  # best candidates per field tried together against the composite check digit
-_AMBIGUITY_MARGIN = math.log(2)  # a runner-up less than 2x less likely makes the repair a guess
+# A rival reading that also satisfies the check digits makes the choice a guess when it is less
+# than 4x less likely (with recogniser probabilities), or exactly as likely (text only).
+_AMBIGUITY_MARGIN = math.log(4)
+_TEXT_ONLY_MARGIN = 0.5
+# Check digits miss some double errors (two identical confusions at positions weighted 7 and 3:
+# "0...0" read "O...O" keeps the digit). So even a text that validates as read is checked for
+# rivals made only of doubtful characters: substitutes at least 1/4 as likely as what was read.
+_DOUBT_COST = math.log(4)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +128,8 @@ class ReadChar:
     alternatives: Mapping[str, float] = field(default_factory=dict)  # other MRZ characters -> p
     start: int = -1  # CTC time steps [start, end) the character was emitted over, when known
     end: int = -1
+    gap_char: str = ""  # likeliest character within the blank steps just before this one
+    gap_confidence: float = 0.0
 
 
 Subs = tuple[Mapping[str, float], ...]  # per character: substitute -> cost (-log likelihood ratio)
@@ -132,15 +141,16 @@ class _Text:
 
     s: str
     subs: Subs
+    weighted: bool = False  # costs come from recogniser probabilities (not the text-only table)
 
     def __getitem__(self, key: slice) -> _Text:
-        return _Text(self.s[key], self.subs[key])
+        return _Text(self.s[key], self.subs[key], self.weighted)
 
     def __add__(self, other: _Text) -> _Text:
-        return _Text(self.s + other.s, self.subs + other.subs)
+        return _Text(self.s + other.s, self.subs + other.subs, self.weighted or other.weighted)
 
     def retext(self, s: str) -> _Text:
-        return _Text(s, self.subs)
+        return _Text(s, self.subs, self.weighted)
 
 
 def _normal_char(char: str) -> str:
@@ -188,8 +198,8 @@ def _merge_splits(reads: Sequence[ReadChar], excess: int) -> list[ReadChar]:
 def _restore_collapsed(reads: Sequence[ReadChar], missing: int) -> list[ReadChar]:
     """Put back up to `missing` characters lost where CTC collapsed a repeat ("BUTT" read "BUT",
     a '<' run one short). MRZ characters are evenly spaced, so emissions are too: a gap of about
-    twice the usual spacing after a character is that character again (CTC merges identical
-    neighbours unless a blank separates them). Without timing, nothing is done here."""
+    twice the usual spacing holds one lost character, most likely a copy of a neighbour (CTC merges
+    identical neighbours unless a blank separates them). Without timing, nothing is done here."""
     starts = [r.start for r in reads]
     if missing <= 0 or len(reads) < 3 or min(starts) < 0:
         return list(reads)
@@ -211,8 +221,15 @@ def _restore_collapsed(reads: Sequence[ReadChar], missing: int) -> list[ReadChar
     out: list[ReadChar] = []
     for i, read in enumerate(reads):
         out.append(read)
+        following = reads[i + 1] if i + 1 < len(reads) else None
+        # Which character was lost: the recogniser's best guess inside the gap when it names one of
+        # the two neighbours (a collapsed repeat), else the preceding character repeated.
+        lost, confidence = read.char, read.confidence
+        if following is not None and following.gap_char in (read.char, following.char):
+            lost, confidence = following.gap_char, following.gap_confidence
         out.extend(
-            replace(read, start=read.start + round(spacing) * k) for k in range(1, inserts.get(i, 0) + 1)
+            ReadChar(lost, confidence, start=read.start + round(spacing) * k)
+            for k in range(1, inserts.get(i, 0) + 1)
         )
     return out
 
@@ -234,7 +251,7 @@ def _from_reads(reads: Sequence[ReadChar]) -> _Text:
             options[twin] = min(options.get(twin, _LOOKALIKE_COST), _LOOKALIKE_COST)
         chars.append(char)
         subs.append(options)
-    return _Text("".join(chars), tuple(subs))
+    return _Text("".join(chars), tuple(subs), weighted=True)
 
 
 def fit_length(line: str, length: int) -> str:
@@ -284,18 +301,22 @@ def _name_field(text: str) -> str:
 def _alnum_candidates(field_: _Text, digit: str, *, filler_ok: bool = False) -> list[tuple[float, str]]:
     """(cost, text) readings of an alphanumeric field that satisfy its check digit, most likely first.
 
-    The text as read, if it validates (never second-guessed); else substitutions at the most doubtful
-    positions, costed by the recogniser's probabilities (or the confusion table for text only).
-    When nothing validates: the text as read, so that the check digit failure is reported.
+    When the text validates as read, it comes first at cost 0, followed (with recogniser
+    probabilities only) by rivals made of doubtful substitutions that validate too. Otherwise:
+    substitutions at the most doubtful positions, costed by the recogniser's probabilities (or the
+    confusion table for text only). When nothing validates: the text as read, so that the check
+    digit failure is reported.
     """
     text = field_.s
-    if _digit_ok(text, digit, filler_ok=filler_ok):
+    valid_as_read = _digit_ok(text, digit, filler_ok=filler_ok)
+    if valid_as_read and not field_.weighted:
         return [(0.0, text)]
+    max_cost = _DOUBT_COST if valid_as_read else math.inf
     doubtful = []
     for i, options in enumerate(field_.subs):
-        cheapest = sorted(options.items(), key=lambda kv: kv[1])[:_MAX_OPTIONS]
+        cheapest = sorted((kv for kv in options.items() if kv[1] <= max_cost), key=lambda kv: kv[1])
         if cheapest:
-            doubtful.append((cheapest[0][1], i, cheapest))
+            doubtful.append((cheapest[0][1], i, cheapest[:_MAX_OPTIONS]))
     doubtful = sorted(doubtful)[:_MAX_POSITIONS]
     found: list[tuple[float, str]] = []
     for n in range(1, min(_MAX_SUBSTITUTIONS, len(doubtful)) + 1):
@@ -307,11 +328,15 @@ def _alnum_candidates(field_: _Text, digit: str, *, filler_ok: bool = False) -> 
                 candidate = "".join(chars)
                 if _digit_ok(candidate, digit, filler_ok=filler_ok):
                     found.append((sum(cost for _, cost in picks), candidate))
+    if valid_as_read:
+        return [(0.0, text), *sorted(found)]
     return sorted(found) or [(0.0, text)]
 
 
 def _choose(
-    fields: Sequence[list[tuple[float, str]]], composite_ok: Callable[[tuple[str, ...]], bool]
+    fields: Sequence[list[tuple[float, str]]],
+    composite_ok: Callable[[tuple[str, ...]], bool],
+    margin: float,
 ) -> tuple[tuple[str, ...], tuple[int, ...]]:
     """Pick one candidate per field: the cheapest combination that also satisfies the composite check
     digit. Returns the texts and the indexes of fields whose choice was a near tie (ambiguous)."""
@@ -323,7 +348,7 @@ def _choose(
     if not passing:
         return combos[0][1], ()
     best_cost, best = passing[0]
-    rivals = [texts for cost, texts in passing[1:] if cost <= best_cost + _AMBIGUITY_MARGIN]
+    rivals = [texts for cost, texts in passing[1:] if cost <= best_cost + margin]
     ambiguous = tuple(i for i in range(len(fields)) if any(r[i] != best[i] for r in rivals))
     return best, ambiguous
 
@@ -455,6 +480,10 @@ def _join_number(num: _Number, optional_length: int) -> tuple[str, str]:
     return num.value.s[:9] + FILLER, optional.ljust(optional_length, FILLER)
 
 
+def _margin(text: _Text) -> float:
+    return _AMBIGUITY_MARGIN if text.weighted else _TEXT_ONLY_MARGIN
+
+
 def _parse_td1(l1: _Text, l2: _Text, l3: _Text, today: date) -> MrzResult:
     a, b = l1.s, l2.s
     code, state = _document_code(a[0:2]), _as_letters(a[2:5])
@@ -471,7 +500,7 @@ def _parse_td1(l1: _Text, l2: _Text, l3: _Text, today: date) -> MrzResult:
     def composite_ok(texts: tuple[str, ...]) -> bool:
         return _digit_ok(line1_for(texts[0])[5:30] + line2[0:7] + line2[8:15] + line2[18:29], composite)
 
-    (number,), ambiguous = _choose([_alnum_candidates(num.value, num.digit)], composite_ok)
+    (number,), ambiguous = _choose([_alnum_candidates(num.value, num.digit)], composite_ok, _margin(l1))
     line1 = line1_for(number)
     name = _name_field(l3.s)
     surname, given = _split_name(name)
@@ -532,7 +561,7 @@ def _parse_two_line(fmt: MrzFormat, l1: _Text, l2: _Text, today: date) -> MrzRes
         line = line2_for(texts)
         return _digit_ok(line[0:10] + line[13:20] + line[21 : width - 1], composite)
 
-    chosen, ambiguous = _choose(fields, composite_ok)
+    chosen, ambiguous = _choose(fields, composite_ok, _margin(l2))
     line2 = line2_for(chosen)
     checks = {
         "document_number": _digit_ok(chosen[0], num.digit),

@@ -161,11 +161,13 @@ class Recogniser:
         return text, float(probs[keep, best[keep]].mean())
 
     def decode_mrz(self, probs: np.ndarray) -> tuple[str, list[ReadChar], float]:
-        """Greedy CTC decoding restricted to the MRZ alphabet, with per-character alternatives."""
+        """Greedy CTC decoding restricted to the MRZ alphabet, with per-character alternatives and,
+        for blank stretches before a character, the likeliest character hidden in them (where a
+        collapsed repeat such as the first T of "BUTT" went)."""
         folded = np.column_stack([probs[:, 0]] + [probs[:, g].sum(axis=1) for g in self.mrz_groups])
         best = folded.argmax(axis=1)
         reads: list[ReadChar] = []
-        t = 0
+        t, last_end = 0, 0
         while t < len(best):
             k = int(best[t])
             end = t + 1
@@ -178,7 +180,15 @@ class Recogniser:
                     for j in np.flatnonzero(span >= 0.01)
                     if j not in (0, k)
                 }
-                reads.append(ReadChar(MRZ_ALPHABET[k - 1], float(span[k]), alternatives, t, end))
+                gap_char, gap_p = "", 0.0
+                if reads and t - last_end >= 2:
+                    hidden = folded[last_end:t, 1:].max(axis=0)
+                    j = int(hidden.argmax())
+                    gap_char, gap_p = MRZ_ALPHABET[j], float(hidden[j])
+                reads.append(
+                    ReadChar(MRZ_ALPHABET[k - 1], float(span[k]), alternatives, t, end, gap_char, gap_p)
+                )
+                last_end = end
             t = end
         confidence = float(np.mean([r.confidence for r in reads])) if reads else 0.0
         return "".join(r.char for r in reads), reads, confidence

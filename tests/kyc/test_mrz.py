@@ -263,3 +263,37 @@ def test_adjacent_distinct_letters_are_not_merged() -> None:
     touching = [ReadChar(c, 0.99, {}, i, i + 1) for i, c in enumerate(TD3[0])]
     r = parse_mrz(TD3, today=TODAY, reads=[touching, _reads(TD3[1])])
     assert r.lines == TD3
+
+
+def test_a_collapsed_double_letter_is_restored_from_timing() -> None:
+    # "ERIKSSON" read "ERIKSON": CTC merged the two S (no blank between them). The emissions show a
+    # gap of two character spacings where the first S was, and the recogniser's best guess in it is S.
+    line1 = TD3[0]
+    reads = _reads(line1)
+    at = line1.index("SS")
+    lost = reads.pop(at)
+    reads[at] = ReadChar("S", 0.99, {}, reads[at].start, reads[at].end, "S", 0.3)
+    assert lost.char == "S"
+    r = parse_mrz(("".join(x.char for x in reads), TD3[1]), today=TODAY, reads=[reads, _reads(TD3[1])])
+    assert r.surname == "ERIKSSON"
+    assert r.lines == TD3
+
+
+def test_undetectable_double_confusion_is_flagged_when_the_recogniser_doubted() -> None:
+    # "0" read "O" twice, at positions weighted 7 and 3: 24 * (7 + 3) = 240, the check digit and the
+    # composite still hold. The recogniser was unsure of both: the reading must not count as certain.
+    from tests.specimens.documents import SpecimenPerson, td1_mrz
+
+    line1, line2, line3 = td1_mrz(SpecimenPerson(document_number="PKER0Z0TK"))
+    misread = line1[:9] + "O" + line1[10] + "O" + line1[12:]
+    reads = [_reads(misread), _reads(line2), _reads(line3)]
+    for at in (9, 11):
+        reads[0][at] = ReadChar("O", 0.6, {"0": 0.4}, reads[0][at].start, reads[0][at].end)
+    r = parse_mrz((misread, line2, line3), today=TODAY, reads=reads)
+    assert r.valid
+    assert r.ambiguous == ("document_number",)
+    assert not r.certain
+    # Read confidently, the same text is taken as it is (nothing to doubt).
+    assert parse_mrz(
+        (misread, line2, line3), today=TODAY, reads=[_reads(x) for x in (misread, line2, line3)]
+    ).certain
