@@ -9,7 +9,9 @@ def pin_to_one_core() -> None:
     for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[name] = "1"
     if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+        cores = os.sched_getaffinity(0)
+        core = int(os.environ.get("BENCH_CORE", min(cores)))
+        os.sched_setaffinity(0, {core if core in cores else min(cores)})
     import cv2
 
     cv2.setNumThreads(1)

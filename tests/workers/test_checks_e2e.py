@@ -17,7 +17,9 @@ from bench.degrade import add_glare, darken, gaussian_blur
 from tests.images import photo
 from tests.specimens.documents import (
     SpecimenPerson,
+    cnic_person,
     photographed,
+    render_cnic_front,
     render_id_card_front,
     render_passport_page,
     td3_mrz,
@@ -181,3 +183,16 @@ def test_same_document_for_another_subject_goes_to_review(key: str) -> None:
     second = run(key, jpeg_of(passport()), selfie(), subject="seller-b")
     assert second["status"] == "needs_review", second
     assert "duplicate_identity" in codes(second)
+
+
+def test_cnic_front_verifies_and_a_bad_cnic_number_is_rejected(key: str) -> None:
+    good = photographed(render_cnic_front(cnic_person(), portrait=face_photo(A)), seed=9, megapixels=2.0)
+    body = run(key, jpeg_of(good), selfie(), subject="cnic-holder")
+    assert body["status"] == "verified", body
+    assert body["verified_outputs"]["issuing_state"] == "PAK"
+    bad = photographed(
+        render_cnic_front(cnic_person("85202-1234567-1"), portrait=face_photo(A)), seed=9, megapixels=2.0
+    )
+    body = run(key, jpeg_of(bad), selfie(), subject="cnic-holder-2")
+    assert body["status"] == "rejected", body
+    assert body["last_error"]["code"] == "document_number_invalid"
