@@ -53,7 +53,8 @@ def _levels() -> list[Level]:
 
     def glare(r: float, peak: float) -> Degrade:
         return lambda rgb, seed: degrade.add_glare(
-            rgb, radius_frac=r, peak=peak, centre=(0.35 + 0.03 * (seed % 7), 0.4 + 0.03 * (seed % 5)))
+            rgb, radius_frac=r, peak=peak, centre=(0.35 + 0.03 * (seed % 7), 0.4 + 0.03 * (seed % 5))
+        )
 
     def dark(gain: float, gamma: float) -> Degrade:
         return lambda rgb, seed: degrade.darken(rgb, gain=gain, gamma=gamma)
@@ -87,8 +88,9 @@ def measure(rgb: np.ndarray) -> dict[str, float]:
     _, p95 = quality.brightness(work)
     return {
         "sharpness": quality.sharpness(work),
-        "glare": quality.glare_fraction(work, clip_level=t.clip_level,
-                                        min_blob_fraction=t.min_glare_blob_fraction),
+        "glare": quality.glare_fraction(
+            work, clip_level=t.clip_level, min_blob_fraction=t.min_glare_blob_fraction
+        ),
         "highlights": p95,
         "short_side": float(min(rgb.shape[:2])),
     }
@@ -183,8 +185,10 @@ def timings() -> None:
             runs.append(quality.check_image_quality(img, kind="id_front").duration_ms)
             cpu.append((time.thread_time() - c0) * 1000.0)
         # CPU time too: on a shared machine the wall clock also counts other processes' turns.
-        print(f"  {label:18s} {w}x{h}: wall median {statistics.median(runs):.1f} ms (max {max(runs):.1f}),"
-              f" CPU median {statistics.median(cpu):.1f} ms")
+        print(
+            f"  {label:18s} {w}x{h}: wall median {statistics.median(runs):.1f} ms (max {max(runs):.1f}),"
+            f" CPU median {statistics.median(cpu):.1f} ms"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -217,25 +221,37 @@ def main(argv: list[str] | None = None) -> int:
         for lv in levels:
             if lv.metric == metric and lv.role == "pass":
                 good += values(groups, lv.name, metric)
-        bad = [v for lv in levels if lv.metric == metric and lv.role == "catch"
-               for v in values(groups, lv.name, metric)]
+        bad = [
+            v
+            for lv in levels
+            if lv.metric == metric and lv.role == "catch"
+            for v in values(groups, lv.name, metric)
+        ]
         t, p, c = best_threshold(good, bad, higher_is_good=higher)
-        print(f"fitted {label:8s} {metric:10s} {t:.4g} (good passing {p:.1%}, must-catch caught {c:.1%})"
-              f"   DEFAULT {getattr(quality.DEFAULT, field)}")
+        print(
+            f"fitted {label:8s} {metric:10s} {t:.4g} (good passing {p:.1%}, must-catch caught {c:.1%})"
+            f"   DEFAULT {getattr(quality.DEFAULT, field)}"
+        )
     every = docs | natural
     good = values(every, "good", "highlights") + values(every, "dark g.70 y1.2", "highlights")
     bad = values(every, "dark g.30 y1.6", "highlights") + values(every, "dark g.18 y1.8", "highlights")
     t, p, c = best_threshold(good, bad, higher_is_good=True)
-    print(f"fitted all      highlights {t:.4g} (good passing {p:.1%}, must-catch caught {c:.1%})"
-          f"   DEFAULT {quality.DEFAULT.min_highlights}\n")
+    print(
+        f"fitted all      highlights {t:.4g} (good passing {p:.1%}, must-catch caught {c:.1%})"
+        f"   DEFAULT {quality.DEFAULT.min_highlights}\n"
+    )
 
     _report(rows, levels)
-    print("\nshort side (deterministic): rejected below",
-          f"{quality.DEFAULT.min_short_side_document} px (documents), {quality.DEFAULT.min_short_side_selfie}"
-          " px (selfies); graded shrinks:",
-          ", ".join(f"{s}px->{'doc FAIL' if s < quality.DEFAULT.min_short_side_document else 'doc ok'}/"
-                    f"{'selfie FAIL' if s < quality.DEFAULT.min_short_side_selfie else 'selfie ok'}"
-                    for s in SHORT_SIDES))
+    print(
+        "\nshort side (deterministic): rejected below",
+        f"{quality.DEFAULT.min_short_side_document} px (documents), {quality.DEFAULT.min_short_side_selfie}"
+        " px (selfies); graded shrinks:",
+        ", ".join(
+            f"{s}px->{'doc FAIL' if s < quality.DEFAULT.min_short_side_document else 'doc ok'}/"
+            f"{'selfie FAIL' if s < quality.DEFAULT.min_short_side_selfie else 'selfie ok'}"
+            for s in SHORT_SIDES
+        ),
+    )
     _resolution_check()
     print("\ncheck_image_quality wall time, one core:")
     timings()
@@ -245,24 +261,32 @@ def main(argv: list[str] | None = None) -> int:
 def _rejects(m: dict[str, float], group: str) -> dict[str, bool]:
     t = quality.DEFAULT
     _, min_sharp, max_glare = t.for_kind("selfie" if group.startswith("face") else "id_front")
-    return {"sharpness": m["sharpness"] < min_sharp, "glare": m["glare"] > max_glare,
-            "highlights": m["highlights"] < t.min_highlights}
+    return {
+        "sharpness": m["sharpness"] < min_sharp,
+        "glare": m["glare"] > max_glare,
+        "highlights": m["highlights"] < t.min_highlights,
+    }
 
 
 def _report(rows: list[tuple[str, str, dict[str, float]]], levels: list[Level]) -> None:
     groups = sorted({g for g, _, _ in rows})
-    head = (f"{'group':17s} {'level':16s} {'role':5s} {'n':>4s}  {'metric p5/p50/p95':34s} "
-            f"{'caught':>7s} {'any':>6s}")
+    head = (
+        f"{'group':17s} {'level':16s} {'role':5s} {'n':>4s}  {'metric p5/p50/p95':34s} "
+        f"{'caught':>7s} {'any':>6s}"
+    )
     print("With DEFAULT: 'caught' = rejected for the level's own reason, 'any' = rejected for any reason")
     print(head)
     print("-" * len(head))
     for g in groups:
         good = [m for gg, lv, m in rows if gg == g and lv == "good"]
         anyr = np.mean([any(_rejects(m, g).values()) for m in good])
-        why = ",".join(f"{k[:5]} {np.mean([_rejects(m, g)[k] for m in good]):.0%}"
-                       for k in _rejects(good[0], g))
-        print(f"{g:17s} {'good':16s} {'pass':5s} {len(good):4d}  "
-              f"{'sharp ' + _pct([m['sharpness'] for m in good]):34s} {'':>7s} {anyr:6.1%}  ({why})")
+        why = ",".join(
+            f"{k[:5]} {np.mean([_rejects(m, g)[k] for m in good]):.0%}" for k in _rejects(good[0], g)
+        )
+        print(
+            f"{g:17s} {'good':16s} {'pass':5s} {len(good):4d}  "
+            f"{'sharp ' + _pct([m['sharpness'] for m in good]):34s} {'':>7s} {anyr:6.1%}  ({why})"
+        )
         for metric, qs in (("glare", (50, 95, 99)), ("highlights", (1, 5, 50))):
             spread = _pct([m[metric] for m in good], qs)
             print(f"{'':17s} {'':16s} {'':5s} {'':4s}  {metric[:5]} p{qs[0]}/p{qs[1]}/p{qs[2]} {spread}")

@@ -57,8 +57,11 @@ def render_card(
             y = rng.uniform(0, height)
             shade = rng.randint(-14, 14)
             colour = tuple(max(0, c + shade) for c in BACKGROUNDS["wood"])
-            draw.line([(0, y), (width, y + rng.uniform(-0.05, 0.05) * height)], fill=colour,
-                      width=max(1, round(height * 0.006)))
+            draw.line(
+                [(0, y), (width, y + rng.uniform(-0.05, 0.05) * height)],
+                fill=colour,
+                width=max(1, round(height * 0.006)),
+            )
 
     cw = round(width * rng.uniform(0.66, 0.78))
     ch = round(cw / 1.586)  # ID-1 card aspect ratio
@@ -66,19 +69,29 @@ def render_card(
     y0 = round((height - ch) * rng.uniform(0.35, 0.65))
     u = cw / 100.0  # one "card unit": 1 % of the card width
     base = CARDS[card]
-    draw.rounded_rectangle([x0, y0, x0 + cw, y0 + ch], radius=round(3 * u), fill=base,
-                           outline=(150, 150, 150), width=max(1, round(0.15 * u)))
+    draw.rounded_rectangle(
+        [x0, y0, x0 + cw, y0 + ch],
+        radius=round(3 * u),
+        fill=base,
+        outline=(150, 150, 150),
+        width=max(1, round(0.15 * u)),
+    )
     # Guilloche: fine sine lines in a tint of the card colour, like real security printing.
     tint = tuple(max(0, c - 40) for c in base)
     for k in range(6):
-        pts = [(x0 + t * cw / 200, y0 + ch * (0.3 + 0.08 * k) + 2 * u * np.sin(t / 9.0 + k))
-               for t in range(201)]
+        pts = [
+            (x0 + t * cw / 200, y0 + ch * (0.3 + 0.08 * k) + 2 * u * np.sin(t / 9.0 + k)) for t in range(201)
+        ]
         draw.line(pts, fill=tint, width=max(1, round(0.12 * u)))
     # Header band with a title.
     band = (rng.randint(20, 120), rng.randint(40, 120), rng.randint(90, 160))
     draw.rectangle([x0 + 2 * u, y0 + 2 * u, x0 + cw - 2 * u, y0 + 11 * u], fill=band)
-    draw.text((x0 + 4 * u, y0 + 3.5 * u), "IDENTITY CARD  " + _word(rng, 6), fill=(250, 250, 250),
-              font=_font(round(5 * u)))
+    draw.text(
+        (x0 + 4 * u, y0 + 3.5 * u),
+        "IDENTITY CARD  " + _word(rng, 6),
+        fill=(250, 250, 250),
+        font=_font(round(5 * u)),
+    )
     # Portrait: a synthetic face (no real person).
     px0, py0, px1, py1 = x0 + 4 * u, y0 + 14 * u, x0 + 30 * u, y0 + 48 * u
     draw.rectangle([px0, py0, px1, py1], fill=(206, 212, 220))
@@ -88,15 +101,19 @@ def render_card(
     draw.ellipse([px0 + 6 * u, py0 + 3 * u, px1 - 6 * u, py0 + 11 * u], fill=(50, 36, 30))
     for ex in (px0 + 10.5 * u, px0 + 15.5 * u):
         draw.ellipse([ex - 0.8 * u, py0 + 15 * u, ex + 0.8 * u, py0 + 16.4 * u], fill=(30, 30, 30))
-    draw.line([(px0 + 11 * u, py0 + 22.5 * u), (px1 - 11 * u, py0 + 22.5 * u)], fill=(140, 60, 60),
-              width=max(1, round(0.5 * u)))
+    draw.line(
+        [(px0 + 11 * u, py0 + 22.5 * u), (px1 - 11 * u, py0 + 22.5 * u)],
+        fill=(140, 60, 60),
+        width=max(1, round(0.5 * u)),
+    )
     # Labelled fields: small grey labels, larger black values.
     label_font, value_font = _font(round(2.2 * u)), _font(round(3.6 * u))
     for row, label in enumerate(("SURNAME", "GIVEN NAMES", "DATE OF BIRTH", "DOCUMENT NO", "EXPIRY")):
         y = y0 + (15 + 7 * row) * u
         draw.text((x0 + 34 * u, y), label, fill=(110, 110, 110), font=label_font)
-        draw.text((x0 + 34 * u, y + 2.4 * u), _word(rng, rng.randint(5, 12)), fill=(20, 20, 20),
-                  font=value_font)
+        draw.text(
+            (x0 + 34 * u, y + 2.4 * u), _word(rng, rng.randint(5, 12)), fill=(20, 20, 20), font=value_font
+        )
     # Machine-readable zone.
     mrz_font = _font(round(3.4 * u))
     for line in range(2):

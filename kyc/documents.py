@@ -329,10 +329,10 @@ def check_document(
         if reading is not None:
             return _decide_mrz(reading, allowed=allowed_types, today=today)
     # No MRZ band: one reduced-scale full-page OCR per side, used for an MRZ and for a CNIC.
-    for image in (front, back):
-        if image is None or not ocr.has_text(image.gray):
+    for side in (front, back):
+        if side is None or not ocr.has_text(side.gray):
             continue
-        lines = ocr.read_page_lines(image)
+        lines = ocr.read_page_lines(side)
         page_read = ocr.mrz_from_page_lines(lines, today=today)
         if page_read is not None:
             # No second read on this slow path: a check-digit failure here ends INCONCLUSIVE (review).

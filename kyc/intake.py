@@ -155,7 +155,11 @@ def _describe(data: bytes) -> str:
     """A coarse name for a refused file, so the API can say "HEIC is not supported"."""
     head = data[:256]
     for magic, name in (
-        (b"GIF8", "gif"), (b"%PDF", "pdf"), (b"BM", "bmp"), (b"II*\x00", "tiff"), (b"MM\x00*", "tiff"),
+        (b"GIF8", "gif"),
+        (b"%PDF", "pdf"),
+        (b"BM", "bmp"),
+        (b"II*\x00", "tiff"),
+        (b"MM\x00*", "tiff"),
     ):
         if head.startswith(magic):
             return name
@@ -196,8 +200,11 @@ def _check_header(image: Image.Image, fmt: str, max_pixels: int) -> None:
         raise UploadRejected(IMAGE_CORRUPT, _CORRUPT_MESSAGE)
     if width * height > max_pixels:
         raise UploadRejected(
-            IMAGE_TOO_MANY_PIXELS, "The image has too many pixels.", max_pixels=max_pixels,
-            width=width, height=height,
+            IMAGE_TOO_MANY_PIXELS,
+            "The image has too many pixels.",
+            max_pixels=max_pixels,
+            width=width,
+            height=height,
         )
     # n_frames comes from the animation header (acTL, ANIM), not from decoding frames.
     if fmt != "JPEG" and getattr(image, "n_frames", 1) != 1:

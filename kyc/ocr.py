@@ -236,11 +236,11 @@ class TextLine:
 def _cut_box(rgb: np.ndarray, quad: np.ndarray, squash: float) -> np.ndarray:
     """A detected quadrilateral, rectified to REC_HEIGHT and narrowed by `squash`."""
     tl, tr, br, bl = quad.astype(np.float32)
-    width = max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl))
-    height = max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr), 1.0)
+    width = max(float(np.linalg.norm(tr - tl)), float(np.linalg.norm(br - bl)))
+    height = max(float(np.linalg.norm(bl - tl)), float(np.linalg.norm(br - tr)), 1.0)
     out_w = max(16, round(width * REC_HEIGHT / height * squash))
-    dst = np.float32([[0, 0], [out_w, 0], [out_w, REC_HEIGHT], [0, REC_HEIGHT]])
-    matrix = cv2.getPerspectiveTransform(np.float32([tl, tr, br, bl]), dst)
+    dst = np.array([[0, 0], [out_w, 0], [out_w, REC_HEIGHT], [0, REC_HEIGHT]], dtype=np.float32)
+    matrix = cv2.getPerspectiveTransform(np.array([tl, tr, br, bl], dtype=np.float32), dst)
     return cv2.warpPerspective(
         rgb, matrix, (out_w, REC_HEIGHT), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE
     )
@@ -274,7 +274,7 @@ def read_page(rgb: np.ndarray, *, max_side: int = PAGE_SIDE) -> list[TextLine]:
     crops = [_cut_box(rgb, quad, PAGE_SQUASH) for quad in quads]
     if _upside_down(crops):
         crops = [cv2.rotate(c, cv2.ROTATE_180) for c in crops]
-        quads = [np.float32([w, h]) - q for q in quads]
+        quads = [np.array([w, h], dtype=np.float32) - q for q in quads]
     rec = get_recogniser()
     lines = []
     for quad, crop in zip(quads, crops, strict=True):
@@ -446,10 +446,10 @@ def cut_line(gray: np.ndarray, bar: Bar, *, pitch: float, chars: int, flip: bool
     # intermediate size first, then shrink with INTER_AREA, or strokes alias into stray characters.
     factor = int(max(1, min(4, height // (2 * out_h))))
     big_w, big_h = out_w * factor, out_h * factor
-    src = np.float32([tl, tr, bl])
-    dst = np.float32([[0, 0], [big_w, 0], [0, big_h]])
+    src = np.array([tl, tr, bl], dtype=np.float32)
+    dst = np.array([[0, 0], [big_w, 0], [0, big_h]], dtype=np.float32)
     if flip:  # upside-down page: read the same rectangle from its other corner
-        dst = np.float32([[big_w, big_h], [0, big_h], [big_w, 0]])
+        dst = np.array([[big_w, big_h], [0, big_h], [big_w, 0]], dtype=np.float32)
     matrix = cv2.getAffineTransform(src, dst)
     crop = cv2.warpAffine(
         gray, matrix, (big_w, big_h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE

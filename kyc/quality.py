@@ -208,8 +208,9 @@ def check_image_quality(
     work = working_gray(image.gray)
     short_side = min(image.width, image.height)
     sharp = sharpness(work)
-    glare = glare_fraction(work, clip_level=thresholds.clip_level,
-                           min_blob_fraction=thresholds.min_glare_blob_fraction)
+    glare = glare_fraction(
+        work, clip_level=thresholds.clip_level, min_blob_fraction=thresholds.min_glare_blob_fraction
+    )
     mean, p95 = brightness(work)
 
     reasons: list[str] = []

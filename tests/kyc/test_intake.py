@@ -147,8 +147,15 @@ def test_exif_orientation_applied_and_all_metadata_removed(max_side: int) -> Non
     gps[ExifTags.GPS.GPSLongitudeRef] = "E"
     gps[ExifTags.GPS.GPSLongitude] = (67.0, 0.0, 36.0)
     icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
-    data = encode(halves(400, 200), "JPEG", quality=95, exif=exif.tobytes(), icc_profile=icc,
-                  comment=b"shot at home", xmp=b"<x:xmpmeta>secret</x:xmpmeta>")
+    data = encode(
+        halves(400, 200),
+        "JPEG",
+        quality=95,
+        exif=exif.tobytes(),
+        icc_profile=icc,
+        comment=b"shot at home",
+        xmp=b"<x:xmpmeta>secret</x:xmpmeta>",
+    )
     # The input really carries what must disappear, so the assertions below can fail.
     assert MAKE.encode() in data and b"shot at home" in data and b"ICC_PROFILE" in data
     assert Image.open(io.BytesIO(data)).getexif().get_ifd(ExifTags.IFD.GPSInfo)

@@ -34,7 +34,10 @@ def scene() -> np.ndarray:
 @pytest.mark.parametrize(
     ("background", "card"),
     [
-        ("wood", "mint"), ("slate", "cream"), ("blue", "white"), ("white_paper", "white"),
+        ("wood", "mint"),
+        ("slate", "cream"),
+        ("blue", "white"),
+        ("white_paper", "white"),
         ("clipped_white", "sky"),
     ],
 )
@@ -91,8 +94,10 @@ def test_small_catch_light_is_not_glare(scene: np.ndarray) -> None:
     speck = degrade.add_glare(scene, radius_frac=0.004, peak=1.5)
     work = working_gray(capture(speck).gray)
     assert (work >= DEFAULT.clip_level).sum() > 0  # there is a clipped speck...
-    assert glare_fraction(work, clip_level=DEFAULT.clip_level,
-                          min_blob_fraction=DEFAULT.min_glare_blob_fraction) == 0.0  # ...too small to count
+    assert (
+        glare_fraction(work, clip_level=DEFAULT.clip_level, min_blob_fraction=DEFAULT.min_glare_blob_fraction)
+        == 0.0
+    )  # ...too small to count
 
 
 def test_dark_card_is_too_dark(scene: np.ndarray) -> None:
@@ -151,8 +156,10 @@ def test_sharpness_ignores_exposure(scene: np.ndarray) -> None:
 
 
 def test_sharpness_orders_blur_levels(scene: np.ndarray) -> None:
-    levels = [sharpness(working_gray(capture(degrade.gaussian_blur(scene, f)).gray))
-              for f in (0.0, 0.001, 0.0025, 0.004)]
+    levels = [
+        sharpness(working_gray(capture(degrade.gaussian_blur(scene, f)).gray))
+        for f in (0.0, 0.001, 0.0025, 0.004)
+    ]
     assert levels == sorted(levels, reverse=True)
 
 

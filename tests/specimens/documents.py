@@ -286,7 +286,9 @@ class _Sheet:
             return
         src = portrait.convert("RGB")
         ratio = max(w / src.width, h / src.height)  # cover the box, then centre-crop
-        src = src.resize((max(w, round(src.width * ratio)), max(h, round(src.height * ratio))), Image.LANCZOS)
+        src = src.resize(
+            (max(w, round(src.width * ratio)), max(h, round(src.height * ratio))), Image.Resampling.LANCZOS
+        )
         left, top = (src.width - w) // 2, (src.height - h) // 2
         self.image.paste(src.crop((left, top, left + w, top + h)), (x, y))
 
@@ -422,7 +424,7 @@ def rotated(
     """Rotate counter-clockwise by `degrees`; 180 is exact, small angles expand the canvas."""
     if degrees % 180 == 0:
         return image.rotate(degrees)
-    return image.rotate(degrees, resample=Image.BICUBIC, expand=True, fillcolor=background)
+    return image.rotate(degrees, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=background)
 
 
 def photographed(
@@ -458,8 +460,11 @@ def photographed(
         corners.append(
             (cx + x * math.cos(angle) - y * math.sin(angle), cy + x * math.sin(angle) + y * math.cos(angle))
         )
-    src = np.float32([(0, 0), (document.width, 0), (document.width, document.height), (0, document.height)])
-    matrix = cv2.getPerspectiveTransform(src, np.float32(corners))
+    src = np.array(
+        [(0, 0), (document.width, 0), (document.width, document.height), (0, document.height)],
+        dtype=np.float32,
+    )
+    matrix = cv2.getPerspectiveTransform(src, np.array(corners, dtype=np.float32))
     doc = np.asarray(document.convert("RGB"))
     warped = cv2.warpPerspective(
         doc, matrix, (out_w, out_h), flags=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR

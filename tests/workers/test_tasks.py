@@ -43,7 +43,7 @@ def test_a_transient_failure_is_retried_and_the_run_decides(
     submitted: Verification, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls = flaky(monkeypatch, failures=1)
-    process_verification.apply(args=[str(submitted.id)])
+    process_verification.apply(args=(str(submitted.id),))
     decided = Verification.objects.get(pk=submitted.pk)
     assert decided.status != Status.PROCESSING
     assert len(calls) == 3  # the first read failed; the retry read both documents
@@ -55,16 +55,16 @@ def test_a_run_that_keeps_failing_goes_to_review(
     submitted: Verification, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     flaky(monkeypatch, failures=10_000)
-    process_verification.apply(args=[str(submitted.id)])
+    process_verification.apply(args=(str(submitted.id),))
     stuck = Verification.objects.get(pk=submitted.pk)
     assert stuck.status == Status.NEEDS_REVIEW
     assert stuck.checks[0]["reasons"] == ["check_unavailable"]
 
 
 def test_a_task_for_a_decided_verification_does_nothing(submitted: Verification) -> None:
-    process_verification.apply(args=[str(submitted.id)])
+    process_verification.apply(args=(str(submitted.id),))
     first = Verification.objects.get(pk=submitted.pk)
-    process_verification.apply(args=[str(submitted.id)])
+    process_verification.apply(args=(str(submitted.id),))
     again = Verification.objects.get(pk=submitted.pk)
     assert (again.status, again.decided_at, again.updated_at) == (
         first.status,
@@ -74,4 +74,4 @@ def test_a_task_for_a_decided_verification_does_nothing(submitted: Verification)
 
 
 def test_an_unknown_id_does_nothing() -> None:
-    assert process_verification.apply(args=["00000000-0000-0000-0000-000000000000"]).get() is None
+    assert process_verification.apply(args=("00000000-0000-0000-0000-000000000000",)).get() is None
