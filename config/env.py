@@ -15,13 +15,6 @@ def env_str(name: str, default: str | None = None) -> str | None:
     return value if value not in (None, "") else default
 
 
-def env_required(name: str) -> str:
-    value = env_str(name)
-    if value is None:
-        raise ImproperlyConfigured(f"The environment variable {name} must be set.")
-    return value
-
-
 def env_int(name: str, default: int) -> int:
     raw = env_str(name)
     if raw is None:

@@ -22,7 +22,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 FINAL = frozenset({Status.VERIFIED, Status.REJECTED, Status.CANCELED})
-DECIDED = FINAL | {Status.NEEDS_REVIEW}
 
 
 def can_transition(current: str, target: str) -> bool:
