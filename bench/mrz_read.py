@@ -22,6 +22,7 @@ from datetime import date
 
 import numpy as np
 
+from bench.one_core import percentile, pin_to_one_core
 from kyc import ocr
 from kyc.documents import check_document
 from kyc.images import decode
@@ -49,10 +50,6 @@ FIELDS = (
     "optional_data",
 )
 TODAY = date(2026, 1, 1)
-
-
-def _percentile(values: list[float], q: float) -> float:
-    return float(np.percentile(values, q)) if values else float("nan")
 
 
 def _calibrate() -> float:
@@ -120,11 +117,11 @@ def run(n: int, sizes: list[float], seed: int) -> None:
             f"{mp:>4.0f} MP  n={n}  exact MRZ {exact}/{n} ({100 * exact / n:.0f}%)  outcomes {outcomes}  "
             f"wrong-but-PASS {silent}  "
             f"check_document p50 {statistics.median(latencies):.0f} ms  "
-            f"p95 {_percentile(latencies, 95):.0f} ms  "
+            f"p95 {percentile(latencies, 95):.0f} ms  "
             f"max {max(latencies):.0f} ms  re-reads {rereads}"
         )
         # CPU time is what the check costs on an idle core, whatever else the machine is running.
-        print(f"      CPU time p50 {statistics.median(cpu):.0f} ms  p95 {_percentile(cpu, 95):.0f} ms")
+        print(f"      CPU time p50 {statistics.median(cpu):.0f} ms  p95 {percentile(cpu, 95):.0f} ms")
         if misses:
             print(f"      wrong fields (counts, no values): {misses}")
 
@@ -136,8 +133,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--all-cores", action="store_true", help="do not pin to one core")
     args = parser.parse_args()
-    if not args.all_cores and hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    if not args.all_cores:
+        pin_to_one_core()
     run(args.n, [float(s) for s in args.sizes.split(",")], args.seed)
 
 
