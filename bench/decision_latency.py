@@ -84,8 +84,9 @@ def run(n: int) -> None:
     ).create_bucket(Bucket=env["S3_BUCKET"])
 
     from config.celery import app
-    from tests.specimens.documents import person_variant, photographed, render_passport_page, to_jpeg
-    from tests.specimens.faces import PEOPLE, face_photo
+    from tests.specimens.captures import passport_jpeg, selfie_jpeg
+    from tests.specimens.documents import person_variant
+    from tests.specimens.faces import PEOPLE
     from tests.workers.process import start_worker
     from verification.models import Tenant, Verification
     from verification.services.documents import document_upload
@@ -100,12 +101,10 @@ def run(n: int) -> None:
         statuses: dict[str, int] = {}
         for index in range(n + 2):  # the first two warm the worker's connections and are not counted
             face = PEOPLE[index % len(PEOPLE)]
-            page = render_passport_page(person_variant(index, seed=11), portrait=face_photo(face))
+            front = passport_jpeg(person_variant(index, seed=11), face, seed=index)
             verification, _ = verification_create(tenant=tenant, subject=f"bench-{index}", type="document")
-            document_upload(
-                verification=verification, kind="id_front", data=to_jpeg(photographed(page, seed=index))
-            )
-            document_upload(verification=verification, kind="selfie", data=to_jpeg(face_photo(face)))
+            document_upload(verification=verification, kind="id_front", data=front)
+            document_upload(verification=verification, kind="selfie", data=selfie_jpeg(face))
             start = time.perf_counter()
             verification_submit(verification=verification)
             deadline = start + 60

@@ -9,17 +9,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from tests.specimens.documents import SpecimenPerson, photographed, render_passport_page, to_jpeg
-from tests.specimens.faces import PEOPLE, face_photo
+from tests.specimens.captures import passport_jpeg, selfie_jpeg
+from tests.specimens.faces import PEOPLE
 
 
 def main(folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    face = PEOPLE[0]
-    page = render_passport_page(SpecimenPerson(), portrait=face_photo(face), megapixels=2.0)
-    (folder / "passport.jpg").write_bytes(to_jpeg(photographed(page, seed=1, megapixels=2.0)))
-    (folder / "selfie.jpg").write_bytes(to_jpeg(face_photo(face)))
-    (folder / "other-selfie.jpg").write_bytes(to_jpeg(face_photo(PEOPLE[1])))
+    (folder / "passport.jpg").write_bytes(passport_jpeg(face=PEOPLE[0], seed=1))
+    (folder / "selfie.jpg").write_bytes(selfie_jpeg(PEOPLE[0]))
+    (folder / "other-selfie.jpg").write_bytes(selfie_jpeg(PEOPLE[1]))
     print(f"wrote {folder}/passport.jpg, selfie.jpg and other-selfie.jpg (someone else)")
 
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from tests.specimens.documents import SpecimenPerson, photographed, render_passport_page, to_jpeg
-from tests.specimens.faces import PEOPLE, face_photo
+from tests.specimens.captures import passport_jpeg, selfie_jpeg
+from tests.specimens.faces import PEOPLE
 from verification.crypto import DecryptionError, Sealed, unseal
 from verification.models import Document, Status, Tenant, Verification
 from verification.services.documents import document_upload
@@ -24,9 +24,8 @@ def verified(tenant: Tenant) -> Verification:
     from verification.services.verifications import verification_create
 
     verification, _ = verification_create(tenant=tenant, subject="seller-9", type="document")
-    page = render_passport_page(SpecimenPerson(), portrait=face_photo(PEOPLE[0]))
-    document_upload(verification=verification, kind="id_front", data=to_jpeg(photographed(page, seed=4)))
-    document_upload(verification=verification, kind="selfie", data=to_jpeg(face_photo(PEOPLE[0])))
+    document_upload(verification=verification, kind="id_front", data=passport_jpeg(face=PEOPLE[0], seed=4))
+    document_upload(verification=verification, kind="selfie", data=selfie_jpeg(PEOPLE[0]))
     verification_submit(verification=verification)
     assert verification_process(verification_id=str(verification.id)) == Status.VERIFIED
     return Verification.objects.get(pk=verification.pk)

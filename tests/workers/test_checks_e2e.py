@@ -15,13 +15,13 @@ from rest_framework.test import APIClient
 
 from bench.degrade import add_glare, darken, gaussian_blur
 from tests.images import photo
+from tests.specimens.captures import passport_photo, selfie_jpeg
 from tests.specimens.documents import (
     SpecimenPerson,
     cnic_person,
     photographed,
     render_cnic_front,
     render_id_card_front,
-    render_passport_page,
     td3_mrz,
     to_jpeg,
     with_bad_check_digit,
@@ -38,8 +38,7 @@ A, B = PEOPLE[0], PEOPLE[1]
 
 
 def passport(person: SpecimenPerson = ADULT, face: str | None = A, **kwargs: Any) -> Image.Image:
-    page = render_passport_page(person, portrait=face_photo(face) if face else None, **kwargs)
-    return photographed(page, seed=3, megapixels=2.0)
+    return passport_photo(person, face, seed=3, **kwargs)
 
 
 def jpeg_of(image: Image.Image | np.ndarray) -> bytes:
@@ -47,7 +46,7 @@ def jpeg_of(image: Image.Image | np.ndarray) -> bytes:
 
 
 def selfie(face: str = A) -> bytes:
-    return to_jpeg(face_photo(face))
+    return selfie_jpeg(face)
 
 
 def run(tenant_key: str, front: bytes, selfie_bytes: bytes, subject: str = "seller") -> dict[str, Any]:

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 import requests
 
-from tests.specimens.documents import SpecimenPerson, photographed, render_passport_page, to_jpeg
-from tests.specimens.faces import PEOPLE, face_photo
+from tests.specimens.captures import passport_jpeg, selfie_jpeg
+from tests.specimens.documents import SpecimenPerson, to_jpeg
+from tests.specimens.faces import PEOPLE
 from verification.services.tenants import tenant_create
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -37,15 +38,6 @@ def wait_for_decision(client: Client, verification_id: str, timeout: float = 60)
             return body
         time.sleep(0.1)
     raise AssertionError("no decision in time")
-
-
-def passport_jpeg(person: SpecimenPerson, face: str, seed: int = 0) -> bytes:
-    page = render_passport_page(person, portrait=face_photo(face), megapixels=2.0)
-    return to_jpeg(photographed(page, seed=seed, megapixels=2.0))
-
-
-def selfie_jpeg(face: str) -> bytes:
-    return to_jpeg(face_photo(face))
 
 
 def test_document_verification_lifecycle(live_server: Any, celery_worker_process: Path) -> None:
