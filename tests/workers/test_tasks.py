@@ -75,3 +75,28 @@ def test_a_task_for_a_decided_verification_does_nothing(submitted: Verification)
 
 def test_an_unknown_id_does_nothing() -> None:
     assert process_verification.apply(args=("00000000-0000-0000-0000-000000000000",)).get() is None
+
+
+def test_a_redelivered_task_overlapping_a_running_one_decides_once(
+    submitted: Verification, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second delivery finishes first; the first one must then see its run is decided and stop."""
+    real = processing.run_document_checks
+    inner: list[str | None] = []
+    started: list[bool] = []
+
+    def overlapping(*args: Any, **kwargs: Any) -> Any:
+        if not started:
+            started.append(True)  # only the outer run starts a second delivery
+            inner.append(processing.verification_process(verification_id=str(submitted.id)))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(processing, "run_document_checks", overlapping)
+    stored: list[Any] = []
+    real_apply = processing._apply
+    monkeypatch.setattr(processing, "_apply", lambda *a, **k: stored.append(1) or real_apply(*a, **k))
+
+    outer = processing.verification_process(verification_id=str(submitted.id))
+    assert inner[0] is not None  # the redelivered task decided
+    assert outer is None  # the original one found its run decided and wrote nothing
+    assert len(stored) == 1
