@@ -33,6 +33,13 @@ class Principal:
     def is_client(self) -> bool:
         return self.verification_id is not None
 
+    @property
+    def actor(self) -> str:
+        """Who acts, for the audit trail: an id, never a secret."""
+        if self.is_client:
+            return f"client_secret:{self.verification_id}"
+        return f"api_key:{self.api_key_id}"
+
 
 def _bearer(request: Request) -> str | None:
     parts = get_authorization_header(request).split()

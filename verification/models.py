@@ -142,3 +142,70 @@ class IdentityFingerprint(models.Model):
 
     def __str__(self) -> str:
         return self.digest[:12]
+
+
+class AuditRecord(models.Model):
+    """One append-only entry of the audit trail: who did what to which object, and when.
+
+    Records form one hash chain per tenant (`chain` is the tenant id, or "operator" for actions
+    outside any tenant): each `digest` covers the record's fields and the previous record's digest,
+    so an edited, removed or reordered record is detected by `verify_audit`. `details` holds ids,
+    codes and counts only, never personal data.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    chain = models.CharField(max_length=64)
+    seq = models.PositiveBigIntegerField()
+    at = models.DateTimeField()
+    actor = models.CharField(max_length=128)
+    action = models.CharField(max_length=64)
+    target_type = models.CharField(max_length=32)
+    target_id = models.CharField(max_length=64)
+    details = models.JSONField(default=dict, blank=True)
+    prev_digest = models.CharField(max_length=64)
+    digest = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="audit_chain_seq_unique")]
+        indexes = [models.Index(fields=["target_type", "target_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.chain}#{self.seq} {self.action}"
+
+
+class AuditChainHead(models.Model):
+    """The last record of each chain; its row lock serialises appends to that chain."""
+
+    chain = models.CharField(max_length=64, primary_key=True)
+    seq = models.PositiveBigIntegerField(default=0)
+    digest = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"{self.chain}#{self.seq}"
+
+
+class Event(models.Model):
+    """The outbox: one row per state change, written in the transaction that made the change.
+
+    A change that rolls back leaves no event, and an event survives a broker outage because it is a
+    row, not a message; delivery (webhooks) reads from here. `payload` is the verification object
+    without personal data, as it was when the event happened.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="events")
+    verification = models.ForeignKey(
+        Verification, on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
+    )
+    type = models.CharField(max_length=64)
+    payload = models.JSONField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["tenant", "created_at"]),
+            models.Index(fields=["verification", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type}:{self.id}"

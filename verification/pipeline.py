@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from kyc.age import check_age
 from kyc.documents import check_document
 from kyc.faces import (
     DEFAULT_MATCH,
@@ -21,10 +22,8 @@ from kyc.faces import (
     check_face_match,
     check_selfie_faces,
 )
-from kyc.quality import check_image_quality
-
-from kyc.age import check_age
 from kyc.images import DecodedImage
+from kyc.quality import check_image_quality
 from kyc.results import CheckResult
 from verification.policy import Policy
 

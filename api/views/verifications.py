@@ -241,7 +241,10 @@ class VerificationSubmitApi(APIView):
         },
     )
     def post(self, request: Request, verification_id: str) -> Response:
-        verification = verification_submit(verification=_get_for(_principal(request), verification_id))
+        principal = _principal(request)
+        verification = verification_submit(
+            verification=_get_for(principal, verification_id), actor=principal.actor
+        )
         return Response(_out(verification, _principal(request)), status=status.HTTP_202_ACCEPTED)
 
 
@@ -252,5 +255,8 @@ class VerificationCancelApi(APIView):
         responses={200: VerificationOutputSerializer, 404: ErrorSerializer, 409: ErrorSerializer},
     )
     def post(self, request: Request, verification_id: str) -> Response:
-        verification = verification_cancel(verification=_get_for(_principal(request), verification_id))
+        principal = _principal(request)
+        verification = verification_cancel(
+            verification=_get_for(principal, verification_id), actor=principal.actor
+        )
         return Response(_out(verification, _principal(request)))

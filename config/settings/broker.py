@@ -11,6 +11,8 @@ if _broker is None:
         "data_folder_out": str(_queue_dir / "queue"),
         "processed_folder": str(_queue_dir / "processed"),
         "store_processed": False,
+        # kombu's default is ./control, beside wherever the process was started.
+        "control_folder": str(_queue_dir / "control"),
     }
 else:
     CELERY_BROKER_URL = _broker

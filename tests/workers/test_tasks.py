@@ -94,7 +94,12 @@ def test_a_redelivered_task_overlapping_a_running_one_decides_once(
     monkeypatch.setattr(processing, "run_document_checks", overlapping)
     stored: list[Any] = []
     real_apply = processing._apply
-    monkeypatch.setattr(processing, "_apply", lambda *a, **k: stored.append(1) or real_apply(*a, **k))
+
+    def counting_apply(*a: Any, **k: Any) -> None:
+        stored.append(1)
+        real_apply(*a, **k)
+
+    monkeypatch.setattr(processing, "_apply", counting_apply)
 
     outer = processing.verification_process(verification_id=str(submitted.id))
     assert inner[0] is not None  # the redelivered task decided

@@ -11,8 +11,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, storages
 from django.db import transaction
 from django.utils import timezone
-from kyc.intake import UploadRejected, normalize_upload
 
+from kyc.intake import UploadRejected, normalize_upload
 from verification.crypto import Sealed, seal, unseal
 from verification.errors import InvalidInput, UnsupportedFileType, UploadTooLarge
 from verification.models import Document, Status, Verification

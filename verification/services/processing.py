@@ -21,10 +21,12 @@ from verification.pipeline import PipelineResult, run_document_checks
 from verification.policy import Decision, Policy, decide
 from verification.retention import retention_start
 from verification.services.documents import document_read
+from verification.services.events import verification_changed
 from verification.state_machine import FINAL, transition
 
 logger = logging.getLogger(__name__)
 
+WORKER_ACTOR = "system:worker"
 OUTPUT_FIELDS = ("given_names", "surname", "birth_date", "document_type", "issuing_state", "expiry_date")
 
 
@@ -122,6 +124,7 @@ def verification_process(*, verification_id: str) -> str | None:
         decision = decide(result.results, policy=policy, submissions=locked.submissions)
         _apply(locked, decision, result, policy)
         locked.save()
+        verification_changed(verification=locked, actor=WORKER_ACTOR)
         if digest is not None and decision.status != Status.REQUIRES_INPUT:
             IdentityFingerprint.objects.update_or_create(
                 verification=locked,
@@ -145,3 +148,4 @@ def verification_processing_failed(*, verification_id: str) -> None:
     transition(locked, Status.NEEDS_REVIEW)
     locked.checks = [failed("processing", "check_unavailable").summary()]
     locked.save()
+    verification_changed(verification=locked, actor=WORKER_ACTOR)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from verification.errors import InvalidInput
 from verification.models import DocumentKind, Status, Tenant, Verification, VerificationType
 from verification.retention import retention_start
+from verification.services.events import verification_changed
 from verification.state_machine import require_status, transition
 from verification.tokens import new_client_secret, token_hash
 
@@ -47,7 +48,7 @@ def _enqueue_processing(verification_id: uuid.UUID) -> None:
 
 
 @transaction.atomic
-def verification_submit(*, verification: Verification) -> Verification:
+def verification_submit(*, verification: Verification, actor: str = "client") -> Verification:
     """Move to `processing` and queue one processing run once the transaction commits.
 
     The row lock makes concurrent submits serialise: the second one finds `processing` and is refused.
@@ -66,18 +67,20 @@ def verification_submit(*, verification: Verification) -> Verification:
     locked.submitted_at = timezone.now()
     locked.last_error = None
     locked.save(update_fields=["status", "run_id", "submissions", "submitted_at", "last_error", "updated_at"])
+    verification_changed(verification=locked, actor=actor)
     transaction.on_commit(lambda: _enqueue_processing(locked.id))
     logger.info("verification submitted verification=%s run=%s", locked.id, locked.run_id)
     return locked
 
 
 @transaction.atomic
-def verification_cancel(*, verification: Verification) -> Verification:
+def verification_cancel(*, verification: Verification, actor: str = "tenant") -> Verification:
     locked = Verification.objects.select_for_update().get(pk=verification.pk)
     transition(locked, Status.CANCELED)
     locked.decided_at = timezone.now()
     retention_start(locked, decided_at=locked.decided_at)
     locked.run_id = None
     locked.save(update_fields=["status", "decided_at", "run_id", "documents_expire_at", "updated_at"])
+    verification_changed(verification=locked, actor=actor)
     logger.info("verification canceled verification=%s", locked.id)
     return locked

@@ -1,0 +1,81 @@
+"""Outbox events for verification state changes, and the one outcome path every change goes through.
+
+`verification_changed` is called, inside the transaction that saved the change, by every service
+that moves a verification (submit, the worker's decision, a reviewer's decision, cancel, redaction):
+it writes the outbox event and, for decisions, the audit record. Webhook delivery reads the outbox.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from verification.models import Event, Verification
+from verification.services.audit import audit_record
+from verification.state_machine import FINAL
+
+EVENT_TYPES = (
+    "verification.processing",
+    "verification.requires_input",
+    "verification.needs_review",
+    "verification.verified",
+    "verification.rejected",
+    "verification.canceled",
+    "verification.redacted",
+    "verification.documents_deleted",
+)
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def verification_event_payload(verification: Verification) -> dict[str, Any]:
+    """The verification object without personal data (no verified outputs, no scores)."""
+    return {
+        "id": str(verification.id),
+        "object": "verification",
+        "subject": verification.subject,
+        "type": verification.type,
+        "status": verification.status,
+        "last_error": verification.last_error,
+        "checks": [
+            {key: check[key] for key in ("name", "outcome", "reasons")} for check in verification.checks
+        ],
+        "derived": verification.derived,
+        "created_at": _iso(verification.created_at),
+        "submitted_at": _iso(verification.submitted_at),
+        "decided_at": _iso(verification.decided_at),
+        "documents_expire_at": _iso(verification.documents_expire_at),
+        "documents_deleted_at": _iso(verification.documents_deleted_at),
+    }
+
+
+def event_record(*, verification: Verification, type: str) -> Event:
+    if type not in EVENT_TYPES:
+        raise ValueError(f"unknown event type {type!r}")
+    return Event.objects.create(
+        tenant_id=verification.tenant_id,
+        verification=verification,
+        type=type,
+        payload=verification_event_payload(verification),
+        created_at=timezone.now(),
+    )
+
+
+@transaction.atomic
+def verification_changed(*, verification: Verification, actor: str) -> Event:
+    """Record that `verification` (already saved) reached its current status."""
+    event = event_record(verification=verification, type=f"verification.{verification.status}")
+    if verification.status in FINAL or verification.status == "needs_review":
+        audit_record(
+            actor=actor,
+            action=f"verification.{verification.status}",
+            target_type="verification",
+            target_id=str(verification.id),
+            tenant=str(verification.tenant_id),
+            details={"codes": sorted({code for c in verification.checks for code in c.get("reasons", [])})},
+        )
+    return event
