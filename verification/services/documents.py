@@ -16,6 +16,7 @@ from kyc.intake import UploadRejected, normalize_upload
 from verification.crypto import Sealed, seal, unseal
 from verification.errors import InvalidInput, UnsupportedFileType, UploadTooLarge
 from verification.models import Document, Status, Verification
+from verification.services.audit import audit_record
 from verification.state_machine import require_status
 
 logger = logging.getLogger(__name__)
@@ -86,12 +87,25 @@ def document_upload(*, verification: Verification, kind: str, data: bytes) -> Do
     return document
 
 
-def document_read(*, document: Document) -> bytes:
-    """The decrypted, normalised image. Callers keep it in memory only."""
+def document_read(*, document: Document, actor: str, purpose: str) -> bytes:
+    """The decrypted, normalised image. Callers keep it in memory only.
+
+    Every read is an access to personal data and is audited with who read it and why (`purpose`:
+    "checks" for the worker, "review" for a reviewer, "export" for a subject access request).
+    """
     with document_storage().open(document.storage_key, "rb") as handle:
         ciphertext = handle.read()
     sealed = Sealed(ciphertext=ciphertext, key_id=document.key_id, wrapped_key=bytes(document.wrapped_key))
-    return unseal(sealed, context=document.id.bytes)
+    data = unseal(sealed, context=document.id.bytes)
+    audit_record(
+        actor=actor,
+        action="document.read",
+        target_type="document",
+        target_id=str(document.id),
+        tenant=str(document.verification.tenant_id),
+        details={"verification": str(document.verification_id), "kind": document.kind, "purpose": purpose},
+    )
+    return data
 
 
 _S3_DELETE_BATCH = 1000  # the most keys one DeleteObjects call takes

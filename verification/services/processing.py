@@ -33,10 +33,10 @@ OUTPUT_FIELDS = ("given_names", "surname", "birth_date", "document_type", "issui
 def _load_images(verification: Verification) -> tuple[dict[str, DecodedImage], list[CheckResult]]:
     images: dict[str, DecodedImage] = {}
     problems: list[CheckResult] = []
-    for document in verification.documents.all():
+    for document in verification.documents.select_related("verification"):
         # Storage errors propagate: the task retries them. Only a bad key or bad bytes are verdicts.
         try:
-            data = document_read(document=document)
+            data = document_read(document=document, actor=WORKER_ACTOR, purpose="checks")
         except DecryptionError:
             problems.append(failed(f"decode_{document.kind}", "check_unavailable"))
             continue
