@@ -11,7 +11,8 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.request import Request
 
-from verification.models import ApiKey, Tenant, Verification
+from verification.models import ApiKey, Reviewer, ReviewerToken, Tenant, Verification
+from verification.services.reviewers import REVIEWER_TOKEN_PREFIX
 from verification.tokens import API_KEY_PREFIX, CLIENT_SECRET_PREFIX, token_hash
 
 # Writing last_used_at on every request would make every read a write; once a minute is enough.
@@ -97,3 +98,48 @@ class ClientSecretAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return 'Bearer realm="tasdeeq"'
+
+
+# --- Review API: reviewers authenticate with a short-lived token from POST /v1/review/login ---------
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewerPrincipal:
+    """A reviewer who logged in with password + TOTP; `token_id` is the token they present."""
+
+    reviewer: Reviewer
+    token_id: UUID
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def actor(self) -> str:
+        return f"reviewer:{self.reviewer.id}"
+
+
+class ReviewerTokenAuthentication(BaseAuthentication):
+    def authenticate(self, request: Request) -> tuple[ReviewerPrincipal, ReviewerPrincipal] | None:
+        token = _bearer(request)
+        if token is None or not token.startswith(REVIEWER_TOKEN_PREFIX):
+            return None
+        row = (
+            ReviewerToken.objects.select_related("reviewer__user", "reviewer__tenant")
+            .filter(token_hash=token_hash(token), revoked_at__isnull=True, reviewer__user__is_active=True)
+            .first()
+        )
+        if row is None:
+            raise exceptions.AuthenticationFailed("Invalid or revoked reviewer token.")
+        if row.expires_at <= timezone.now():
+            raise ReviewerTokenExpired()
+        principal = ReviewerPrincipal(reviewer=row.reviewer, token_id=row.id)
+        return principal, principal
+
+    def authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="tasdeeq-review"'
+
+
+class ReviewerTokenExpired(exceptions.AuthenticationFailed):
+    default_code = "reviewer_token_expired"
+    default_detail = "The reviewer token has expired; log in again."

@@ -25,6 +25,10 @@ _DOMAIN_STATUS: list[tuple[type[domain.DomainError], int]] = [
     (domain.UploadTooLarge, status.HTTP_413_REQUEST_ENTITY_TOO_LARGE),
     (domain.UnsupportedFileType, status.HTTP_415_UNSUPPORTED_MEDIA_TYPE),
     (domain.InvalidInput, status.HTTP_400_BAD_REQUEST),
+    (domain.AuthenticationError, status.HTTP_401_UNAUTHORIZED),
+    (domain.Forbidden, status.HTTP_403_FORBIDDEN),
+    (domain.Locked, status.HTTP_429_TOO_MANY_REQUESTS),
+    (domain.Gone, status.HTTP_410_GONE),
 ]
 
 _DRF_CODES: dict[type[exceptions.APIException], str] = {

@@ -5,7 +5,7 @@ from typing import Any
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from api.authentication import Principal
+from api.authentication import Principal, ReviewerPrincipal
 
 
 class IsTenant(BasePermission):
@@ -16,3 +16,10 @@ class IsTenant(BasePermission):
         if not isinstance(principal, Principal):
             return False
         return not principal.is_client or getattr(view, "client_allowed", False)
+
+
+class IsReviewer(BasePermission):
+    """A reviewer authenticated by a review token (see api.authentication.ReviewerTokenAuthentication)."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return isinstance(request.auth, ReviewerPrincipal)

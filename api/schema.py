@@ -25,3 +25,15 @@ class ClientSecretScheme(OpenApiAuthenticationExtension):
             "scheme": "bearer",
             "description": "A verification's client secret (vcs_...), for the capture app.",
         }
+
+
+class ReviewerTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "api.authentication.ReviewerTokenAuthentication"
+    name = "reviewerToken"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A reviewer token (rvt_...) from POST /v1/review/login (password + TOTP).",
+        }

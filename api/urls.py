@@ -29,3 +29,34 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
 ]
+
+# --- /v1/review: the manual review queue for tenant-built consoles (api/views/review.py) ---------
+from api.views import review as review_views  # noqa: E402
+
+urlpatterns += [
+    path("review/login", review_views.ReviewLoginApi.as_view(), name="review-api-login"),
+    path("review/logout", review_views.ReviewLogoutApi.as_view(), name="review-api-logout"),
+    path("review/queue", review_views.ReviewQueueApi.as_view(), name="review-api-queue"),
+    path("review/claim", review_views.ReviewClaimApi.as_view(), name="review-api-claim"),
+    path("review/health", review_views.ReviewHealthApi.as_view(), name="review-api-health"),
+    path("review/reason-codes", review_views.ReviewReasonCodesApi.as_view(), name="review-api-reason-codes"),
+    path("review/four-eyes", review_views.ReviewFourEyesApi.as_view(), name="review-api-four-eyes"),
+    path("review/cases/<str:case_id>", review_views.ReviewCaseApi.as_view(), name="review-api-case"),
+    path("review/cases/<str:case_id>/renew", review_views.ReviewRenewApi.as_view(), name="review-api-renew"),
+    path(
+        "review/cases/<str:case_id>/release",
+        review_views.ReviewReleaseApi.as_view(),
+        name="review-api-release",
+    ),
+    path(
+        "review/cases/<str:case_id>/decision",
+        review_views.ReviewDecisionApi.as_view(),
+        name="review-api-decision",
+    ),
+    path(
+        "review/cases/<str:case_id>/reassign",
+        review_views.ReviewReassignApi.as_view(),
+        name="review-api-reassign",
+    ),
+    path("review/images/<str:token>", review_views.ReviewImageApi.as_view(), name="review-api-image"),
+]

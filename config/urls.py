@@ -8,6 +8,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path("admin/", admin.site.urls),
+    path("review/", include("api.console_urls")),
 ]
 
 handler400 = "api.errors.handler400"

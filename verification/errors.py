@@ -42,3 +42,34 @@ class UploadTooLarge(InvalidInput):
 
 class UnsupportedFileType(InvalidInput):
     code = "file_type_not_supported"
+
+
+# --- Manual review -------------------------------------------------------------------------------
+
+
+class AuthenticationError(DomainError):
+    """The caller could not be authenticated (HTTP 401)."""
+
+    code = "login_failed"
+    message = "The username, password or code is not valid."
+
+
+class Forbidden(DomainError):
+    """Authenticated, but not allowed to do this (HTTP 403)."""
+
+    code = "permission_denied"
+    message = "You may not do this."
+
+
+class Locked(DomainError):
+    """Too many failed attempts; `details.retry_after` says in how many seconds to try again (429)."""
+
+    code = "reviewer_locked"
+    message = "Too many failed attempts. Try again later."
+
+
+class Gone(DomainError):
+    """The resource existed but has been deleted for good, e.g. purged documents (HTTP 410)."""
+
+    code = "gone"
+    message = "This resource no longer exists."

@@ -209,3 +209,163 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type}:{self.id}"
+
+
+# --- Manual review: reviewers, the queue's cases, decisions, four-eyes rules -----------------------
+
+
+class ReviewerRole(models.TextChoices):
+    REVIEWER = "reviewer"
+    LEAD = "lead"  # may also reassign cases, set four-eyes rules and overrule a disputed rejection
+
+
+class Reviewer(models.Model):
+    """A person who decides cases: a Django user plus a second factor and a scope.
+
+    `tenant` null means an operator reviewer (the service's own staff, sees every tenant); otherwise
+    the reviewer belongs to that tenant's trust team and sees only its cases. The TOTP secret is
+    sealed like a document; `last_totp_step` is the newest 30-second step a code was accepted for, so
+    a code (or an older one) can never be used twice.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.OneToOneField("auth.User", on_delete=models.CASCADE, related_name="reviewer")
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.CASCADE, null=True, blank=True, related_name="reviewers"
+    )
+    role = models.CharField(max_length=16, choices=ReviewerRole.choices, default=ReviewerRole.REVIEWER)
+    totp_ciphertext = models.BinaryField()
+    totp_key_id = models.CharField(max_length=64)
+    totp_wrapped_key = models.BinaryField()
+    last_totp_step = models.BigIntegerField(null=True, blank=True)
+    enrolled_at = models.DateTimeField(null=True, blank=True)
+    failed_attempts = models.PositiveIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"reviewer:{self.id}"
+
+    @property
+    def is_operator(self) -> bool:
+        return self.tenant_id is None
+
+    @property
+    def is_lead(self) -> bool:
+        return self.role == ReviewerRole.LEAD
+
+
+class RecoveryCode(models.Model):
+    """A single-use second factor for a lost phone; only a salted SHA-256 of it is kept."""
+
+    reviewer = models.ForeignKey(Reviewer, on_delete=models.CASCADE, related_name="recovery_codes")
+    salt = models.CharField(max_length=32)
+    code_hash = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"recovery:{self.pk}"
+
+
+class ReviewerToken(models.Model):
+    """A short-lived bearer token for the review API, issued after password + TOTP; stored hashed."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    reviewer = models.ForeignKey(Reviewer, on_delete=models.CASCADE, related_name="tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"reviewer_token:{self.id}"
+
+
+class ReviewState(models.TextChoices):
+    OPEN = "open"  # waiting for a first decision
+    AWAITING_SECOND = "awaiting_second"  # a four-eyes rejection waits for another reviewer
+    ESCALATED = "escalated"  # the second reviewer disagreed: a lead decides
+    DECIDED = "decided"
+    CLOSED = "closed"  # the verification left needs_review without a reviewer (e.g. canceled)
+
+
+class ReviewCase(models.Model):
+    """A verification in `needs_review`, as the queue sees it: priority, lease, four-eyes progress.
+
+    A case is held by at most one reviewer at a time (`claimed_by` with `lease_expires_at`); a lease
+    past its expiry is free again, so an abandoned case returns to the queue by itself.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    verification = models.OneToOneField(Verification, on_delete=models.CASCADE, related_name="review_case")
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="review_cases")
+    state = models.CharField(max_length=16, choices=ReviewState.choices, default=ReviewState.OPEN)
+    priority = models.SmallIntegerField(default=0)  # higher first
+    # ",code1,code2," so one LIKE filters by a code on every database backend.
+    reason_codes = models.CharField(max_length=512, blank=True)
+    queued_at = models.DateTimeField()
+    claimed_by = models.ForeignKey(
+        Reviewer, on_delete=models.SET_NULL, null=True, blank=True, related_name="held_cases"
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["state", "-priority", "queued_at"]),
+            models.Index(fields=["tenant", "state"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"review_case:{self.id}"
+
+    @property
+    def codes(self) -> list[str]:
+        return [code for code in self.reason_codes.split(",") if code]
+
+
+class ReviewDecisionKind(models.TextChoices):
+    APPROVE = "approve"
+    REJECT = "reject"
+
+
+class ReviewDecision(models.Model):
+    """One reviewer's decision on a case. The note is free text a reviewer typed: it stays here,
+    never in the audit trail; the trail records only that a note exists."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(ReviewCase, on_delete=models.CASCADE, related_name="decisions")
+    reviewer = models.ForeignKey(Reviewer, on_delete=models.PROTECT, related_name="decisions")
+    decision = models.CharField(max_length=16, choices=ReviewDecisionKind.choices)
+    reason_code = models.CharField(max_length=64)
+    note = models.TextField(blank=True)
+    # True when this decision moved the verification; False for a first four-eyes rejection.
+    final = models.BooleanField(default=False)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["reviewer", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.decision}:{self.reason_code}"
+
+
+class FourEyesRule(models.Model):
+    """Rejections with `reason_code` need a second reviewer: for one tenant, or (tenant null) for all."""
+
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.CASCADE, null=True, blank=True, related_name="four_eyes_rules"
+    )
+    reason_code = models.CharField(max_length=64)
+    created_by = models.ForeignKey(Reviewer, on_delete=models.SET_NULL, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "reason_code"], name="four_eyes_rule_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"four_eyes:{self.reason_code}"

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from verification.models import Event, Verification
 from verification.services.audit import audit_record
+from verification.services.review_queue import review_queue_sync
 from verification.state_machine import FINAL
 
 EVENT_TYPES = (
@@ -78,4 +79,6 @@ def verification_changed(*, verification: Verification, actor: str) -> Event:
             tenant=str(verification.tenant_id),
             details={"codes": sorted({code for c in verification.checks for code in c.get("reasons", [])})},
         )
+    # The review queue follows the status in the same transaction (a case per needs_review).
+    review_queue_sync(verification=verification)
     return event
