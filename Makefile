@@ -20,10 +20,11 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@
 
-# Debian packages the suite needs (fonts to render specimen documents); installed only when missing.
+# Debian packages the suite needs (fonts to render specimen documents; chromium for the reviewer
+# console's browser test); installed only when missing.
 system-packages:
 	@missing=""; \
-	for pkg in fonts-ocr-b fonts-dejavu-core; do \
+	for pkg in fonts-ocr-b fonts-dejavu-core chromium; do \
 	  dpkg-query -W -f='$${Status}' $$pkg 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$pkg"; \
 	done; \
 	if [ -n "$$missing" ]; then \
