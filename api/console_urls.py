@@ -15,6 +15,7 @@ urlpatterns = [
     path("four-eyes", console.four_eyes_view, name="review-four-eyes"),
     path("cases/<str:case_id>", console.case_view, name="review-case"),
     path("cases/<str:case_id>/decide", console.decide_view, name="review-decide"),
+    path("cases/<str:case_id>/renew", console.renew_view, name="review-renew"),
     path("cases/<str:case_id>/release", console.release_view, name="review-release"),
     path("cases/<str:case_id>/reassign", console.reassign_view, name="review-reassign"),
     path("images/<str:token>", console.image_view, name="review-image"),

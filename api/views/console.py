@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -248,6 +248,18 @@ def decide_view(request: HttpRequest, reviewer: Reviewer, case_id: str) -> HttpR
     else:
         messages.success(request, "You disagreed with the first reviewer: a lead will decide.")
     return redirect("review-queue")
+
+
+@require_POST
+@reviewer_required
+def renew_view(request: HttpRequest, reviewer: Reviewer, case_id: str) -> HttpResponseBase:
+    """The case page's heartbeat while the reviewer is active on it."""
+    try:
+        case = review_case_touch(reviewer=reviewer, case_id=case_id)
+    except DomainError as exc:
+        return JsonResponse({"error": {"code": exc.code, "message": exc.message, "details": {}}}, status=409)
+    assert case.lease_expires_at is not None
+    return JsonResponse({"lease_expires_at": case.lease_expires_at.isoformat()})
 
 
 @require_POST

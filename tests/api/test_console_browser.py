@@ -171,3 +171,26 @@ def test_the_enrolment_link_shows_the_qr_code_once(tenant: Tenant) -> None:
     done = client.post(path, {"code": totp.now()})
     assert done.status_code == 200 and done.content.count(b'<li class="code">') == 10
     assert client.get(path).status_code == 400  # used: the link no longer shows the secret
+
+
+@pytest.mark.django_db
+def test_the_case_page_heartbeat_renews_only_the_holders_lease(tenant: Tenant) -> None:
+    case = waiting_case(tenant, documents=False)
+
+    def console(username: str) -> Client:
+        printed = create_reviewer(username)
+        client = Client()
+        code = pyotp.TOTP(secret_of(printed["otpauth_uri"])).now()
+        client.post("/review/login", {"username": username, "password": printed["password"], "code": code})
+        return client
+
+    holder, other = console("holder"), console("other")
+    claimed = holder.post("/review/claim")
+    assert claimed.status_code == 302 and claimed["Location"] == f"/review/cases/{case.id}"
+    page = holder.get(claimed["Location"])
+    assert page.status_code == 200 and "no-store" in page["Cache-Control"]
+    assert b"documents of this verification were deleted" in page.content  # none were uploaded
+    assert holder.post(f"/review/cases/{case.id}/renew").json()["lease_expires_at"]
+    refused = other.post(f"/review/cases/{case.id}/renew")
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "review_lease_not_held"
+    assert other.get(f"/review/cases/{case.id}").status_code == 302  # back to the queue, with a message

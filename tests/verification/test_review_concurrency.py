@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 
 import pytest
 from django.db import connection
@@ -16,7 +17,7 @@ from verification.services.review import review_claim_next, review_decide
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("review_setup")]
 
 
-def run_threads(count: int, work) -> None:  # type: ignore[no-untyped-def]
+def run_threads(count: int, work: Callable[[int], None]) -> None:
     barrier = threading.Barrier(count)
     errors: list[BaseException] = []
 

@@ -6,6 +6,26 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+# A copy of verification.review_codes.case_priority as it was (migrations do not import app code).
+_PRIORITY = {"duplicate_identity": 30, "face_match_uncertain": 20, "check_unavailable": 5}
+
+
+def queue_existing_reviews(apps, schema_editor):
+    Verification = apps.get_model("verification", "Verification")
+    ReviewCase = apps.get_model("verification", "ReviewCase")
+    for verification in Verification.objects.filter(status="needs_review").iterator():
+        codes = sorted({code for check in verification.checks for code in check.get("reasons", [])})
+        ReviewCase.objects.get_or_create(
+            verification=verification,
+            defaults={
+                "tenant_id": verification.tenant_id,
+                "priority": max((_PRIORITY.get(c, 10) for c in codes), default=10),
+                "reason_codes": f",{','.join(codes)}," if codes else "",
+                "queued_at": verification.updated_at,
+            },
+        )
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -107,4 +127,6 @@ class Migration(migrations.Migration):
             model_name='foureyesrule',
             constraint=models.UniqueConstraint(fields=('tenant', 'reason_code'), name='four_eyes_rule_unique'),
         ),
+        # Verifications already waiting for a person when this lands join the queue.
+        migrations.RunPython(queue_existing_reviews, migrations.RunPython.noop),
     ]
