@@ -39,6 +39,7 @@ from verification.services.review import (
     review_image_read,
     review_reassign,
     review_release,
+    reviewers_for_case,
 )
 from verification.services.reviewers import (
     enrol_token_reviewer,
@@ -217,10 +218,7 @@ def case_view(request: HttpRequest, reviewer: Reviewer, case_id: str) -> HttpRes
         "four_eyes": {
             code for code in REJECT_CODES if four_eyes_required(tenant_id=tenant_id, reason_code=code)
         },
-        "reviewers": Reviewer.objects.select_related("user")
-        .filter(user__is_active=True)
-        .exclude(pk=reviewer.pk)
-        .order_by("user__username")
+        "reviewers": reviewers_for_case(lead=reviewer, case=case).exclude(pk=reviewer.pk)
         if reviewer.is_lead
         else [],
     }

@@ -227,6 +227,8 @@ def test_a_disagreeing_second_reviewer_sends_the_case_to_a_lead(tenant: Tenant) 
     # A lead may also hand the case to someone; the first reviewer cannot be the one.
     with pytest.raises(InvalidState):
         review_reassign(lead=lead, case_id=case.id, to_username="first")
+    with pytest.raises(Forbidden):  # nor anyone who is not a lead
+        review_reassign(lead=lead, case_id=case.id, to_username="third")
     taken = review_claim_next(reviewer=lead)
     assert taken is not None and taken.id == case.id
     final = review_decide(
@@ -242,8 +244,10 @@ def test_reassign_is_for_leads_and_stays_in_scope(tenant: Tenant, other_tenant: 
     make_reviewer("outsider", tenant=other_tenant)
     with pytest.raises(Forbidden):
         review_reassign(lead=plain, case_id=case.id, to_username="lead")
-    with pytest.raises(NotFound):
-        review_reassign(lead=lead, case_id=case.id, to_username="outsider")
+    make_reviewer("staff")  # an operator reviewer: out of a tenant lead's sight
+    for hidden in ("outsider", "staff", "nobody"):
+        with pytest.raises(NotFound):
+            review_reassign(lead=lead, case_id=case.id, to_username=hidden)
     review_reassign(lead=lead, case_id=case.id, to_username="plain")
     case.refresh_from_db()
     assert case.claimed_by_id == plain.id

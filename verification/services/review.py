@@ -214,6 +214,19 @@ def review_release(*, reviewer: Reviewer, case_id: uuid.UUID | str) -> ReviewCas
     return case
 
 
+def reviewers_for_case(*, lead: Reviewer, case: ReviewCase) -> QuerySet[Reviewer]:
+    """Whom `lead` may hand `case` to: the case's tenant's reviewers, and (for an operator lead only)
+    operator reviewers. A tenant's lead never learns who works for another tenant or the operator."""
+    scope = Q(tenant_id=case.tenant_id)
+    if lead.is_operator:
+        scope |= Q(tenant__isnull=True)
+    return (
+        Reviewer.objects.select_related("user", "tenant")
+        .filter(scope, user__is_active=True)
+        .order_by("user__username")
+    )
+
+
 @transaction.atomic
 def review_reassign(*, lead: Reviewer, case_id: uuid.UUID | str, to_username: str) -> ReviewCase:
     """A lead hands a case to another reviewer, who holds a fresh lease on it."""
@@ -223,12 +236,13 @@ def review_reassign(*, lead: Reviewer, case_id: uuid.UUID | str, to_username: st
     case = _locked_case(lead, case_id)
     if case.state in (ReviewState.DECIDED, ReviewState.CLOSED):
         raise InvalidState("This case is already decided.", code="review_case_decided")
-    target = Reviewer.objects.filter(user__username=to_username, user__is_active=True).first()
-    # A reviewer of another tenant is "unknown" to this lead: the case must stay in its scope.
-    if target is None or not (target.is_operator or target.tenant_id == case.tenant_id):
+    target = reviewers_for_case(lead=lead, case=case).filter(user__username=to_username).first()
+    if target is None:
         raise NotFound("No such reviewer.", code="reviewer_not_found")
     if case.decisions.filter(reviewer=target).exists():
         raise InvalidState("That reviewer already decided this case.", code="second_reviewer_required")
+    if case.state == ReviewState.ESCALATED and not target.is_lead:
+        raise Forbidden("Reviewers disagreed on this case: only a lead can take it.", code="lead_required")
     active = case.lease_expires_at is not None and case.lease_expires_at > now
     previous = case.claimed_by_id if active else None
     case.claimed_by = target
