@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 
 from tests.reviewing import make_reviewer, review_setup, waiting_case  # noqa: F401
-from verification.models import ReviewCase, ReviewState, Status, Tenant, Verification
+from verification.models import ReviewCase, Reviewer, ReviewState, Status, Tenant, Verification
 from verification.services.review import review_claim_next, review_decide
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("review_setup")]
@@ -85,3 +85,26 @@ def test_claimers_working_through_many_cases_never_share_one(tenant: Tenant) -> 
     per_reviewer = Counter(index for index, _ in worked)
     assert sum(per_reviewer.values()) == total
     print(f"\n{total} cases by 4 reviewers in {elapsed:.2f}s; per reviewer {sorted(per_reviewer.values())}")
+
+
+def test_a_cancel_racing_a_claim_neither_deadlocks_nor_leaves_a_held_closed_case(tenant: Tenant) -> None:
+    """The tenant cancels while a reviewer claims: locks are taken in one order, so both finish."""
+    from verification.services.verifications import verification_cancel
+
+    rounds = 15
+    cases = [waiting_case(tenant, f"s{i}", documents=False) for i in range(rounds)]
+    reviewers = [make_reviewer(f"r{i}").reviewer for i in range(rounds)]
+    for case, reviewer in zip(cases, reviewers, strict=True):
+        verification = Verification.objects.get(pk=case.verification_id)
+
+        def race(
+            index: int, reviewer: Reviewer = reviewer, verification: Verification = verification
+        ) -> None:  # noqa: E501
+            if index == 0:
+                verification_cancel(verification=verification)
+            else:
+                review_claim_next(reviewer=reviewer)
+
+        run_threads(2, race)
+        case.refresh_from_db()
+        assert case.state == ReviewState.CLOSED and case.claimed_by_id is None

@@ -69,6 +69,10 @@ def event_record(*, verification: Verification, type: str) -> Event:
 @transaction.atomic
 def verification_changed(*, verification: Verification, actor: str) -> Event:
     """Record that `verification` (already saved) reached its current status."""
+    # The review queue follows the status in the same transaction (a case per needs_review). First,
+    # so that locks are always taken verification -> review case -> audit chain head (no deadlock
+    # with a reviewer claiming the case at the same moment).
+    review_queue_sync(verification=verification)
     event = event_record(verification=verification, type=f"verification.{verification.status}")
     if verification.status in FINAL or verification.status == "needs_review":
         audit_record(
@@ -79,6 +83,4 @@ def verification_changed(*, verification: Verification, actor: str) -> Event:
             tenant=str(verification.tenant_id),
             details={"codes": sorted({code for c in verification.checks for code in c.get("reasons", [])})},
         )
-    # The review queue follows the status in the same transaction (a case per needs_review).
-    review_queue_sync(verification=verification)
     return event

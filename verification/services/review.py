@@ -175,9 +175,12 @@ def review_claim_next(
     return case
 
 
-def _locked_case(reviewer: Reviewer, case_id: uuid.UUID | str) -> ReviewCase:
+def _locked_case(reviewer: Reviewer, case_id: uuid.UUID | str, *, lock: bool = True) -> ReviewCase:
+    cases = visible_cases(reviewer)
+    if lock:
+        cases = cases.select_for_update(of=("self",))
     try:
-        case = visible_cases(reviewer).select_for_update(of=("self",)).filter(pk=case_id).first()
+        case = cases.filter(pk=case_id).first()
     except (ValueError, ValidationError):  # a malformed id is just "no such case"
         case = None
     if case is None:
@@ -349,9 +352,11 @@ def review_decide(
     if len(note) > NOTE_MAX_LENGTH:
         raise InvalidInput("The note is too long.", code="note_too_long", max_length=NOTE_MAX_LENGTH)
     now = timezone.now()
+    # Lock order: verification, then case, then (in the audit) the chain head, as every other writer.
+    verification_id = _locked_case(reviewer, case_id, lock=False).verification_id
+    verification = Verification.objects.select_for_update().get(pk=verification_id)
     case = _locked_case(reviewer, case_id)
     _require_lease(case, reviewer, now)
-    verification = Verification.objects.select_for_update().get(pk=case.verification_id)
     if verification.status != Status.NEEDS_REVIEW:
         raise InvalidState(
             f"A verification in status '{verification.status}' is not waiting for a review.",
