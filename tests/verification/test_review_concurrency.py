@@ -97,13 +97,11 @@ def test_a_cancel_racing_a_claim_neither_deadlocks_nor_leaves_a_held_closed_case
     for case, reviewer in zip(cases, reviewers, strict=True):
         verification = Verification.objects.get(pk=case.verification_id)
 
-        def race(
-            index: int, reviewer: Reviewer = reviewer, verification: Verification = verification
-        ) -> None:  # noqa: E501
+        def race(index: int, who: Reviewer = reviewer, target: Verification = verification) -> None:
             if index == 0:
-                verification_cancel(verification=verification)
+                verification_cancel(verification=target)
             else:
-                review_claim_next(reviewer=reviewer)
+                review_claim_next(reviewer=who)
 
         run_threads(2, race)
         case.refresh_from_db()
