@@ -24,6 +24,7 @@ from rest_framework.views import APIView
 
 from api.authentication import ReviewerPrincipal, ReviewerTokenAuthentication
 from api.permissions import IsReviewer
+from api.views import review_schema as schema
 from api.views.verifications import ErrorSerializer
 from verification.errors import NotFound
 from verification.models import FourEyesRule, ReviewCase, ReviewDecisionKind, Reviewer, ReviewerToken, Tenant
@@ -186,7 +187,12 @@ class ReviewLoginApi(APIView):
     @extend_schema(
         operation_id="review_login",
         request=InputSerializer,
-        responses={200: dict, 400: ErrorSerializer, 401: ErrorSerializer, 429: ErrorSerializer},
+        responses={
+            200: schema.ReviewLoginOutputSerializer,
+            400: ErrorSerializer,
+            401: ErrorSerializer,
+            429: ErrorSerializer,
+        },
     )
     def post(self, request: Request) -> Response:
         payload = self.InputSerializer(data=request.data)
@@ -216,7 +222,7 @@ class ReviewQueueApi(ReviewerApi):
     @extend_schema(
         operation_id="review_queue",
         parameters=[FiltersSerializer, OpenApiParameter("limit", int)],
-        responses={200: dict, 400: ErrorSerializer, 401: ErrorSerializer},
+        responses={200: schema.ReviewQueueOutputSerializer, 400: ErrorSerializer, 401: ErrorSerializer},
     )
     def get(self, request: Request) -> Response:
         filters = FiltersSerializer(data=request.query_params)
@@ -241,7 +247,12 @@ class ReviewClaimApi(ReviewerApi):
     @extend_schema(
         operation_id="review_claim",
         request=InputSerializer,
-        responses={200: dict, 204: None, 400: ErrorSerializer, 401: ErrorSerializer},
+        responses={
+            200: schema.ReviewCaseDetailSerializer,
+            204: None,
+            400: ErrorSerializer,
+            401: ErrorSerializer,
+        },
     )
     def post(self, request: Request) -> Response:
         payload = self.InputSerializer(data=request.data)
@@ -261,7 +272,12 @@ class ReviewClaimApi(ReviewerApi):
 class ReviewCaseApi(ReviewerApi):
     @extend_schema(
         operation_id="review_case",
-        responses={200: dict, 401: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer},
+        responses={
+            200: schema.ReviewCaseDetailSerializer,
+            401: ErrorSerializer,
+            404: ErrorSerializer,
+            409: ErrorSerializer,
+        },
     )
     def get(self, request: Request, case_id: str) -> Response:
         reviewer = _reviewer(request)
@@ -270,7 +286,11 @@ class ReviewCaseApi(ReviewerApi):
 
 
 class ReviewRenewApi(ReviewerApi):
-    @extend_schema(operation_id="review_renew", request=None, responses={200: dict, 409: ErrorSerializer})
+    @extend_schema(
+        operation_id="review_renew",
+        request=None,
+        responses={200: schema.ReviewLeaseSerializer, 409: ErrorSerializer},
+    )
     def post(self, request: Request, case_id: str) -> Response:
         case = review_case_touch(reviewer=_reviewer(request), case_id=case_id)
         assert case.lease_expires_at is not None
@@ -296,7 +316,12 @@ class ReviewDecisionApi(ReviewerApi):
     @extend_schema(
         operation_id="review_decide",
         request=InputSerializer,
-        responses={200: dict, 400: ErrorSerializer, 403: ErrorSerializer, 409: ErrorSerializer},
+        responses={
+            200: schema.ReviewDecisionResultSerializer,
+            400: ErrorSerializer,
+            403: ErrorSerializer,
+            409: ErrorSerializer,
+        },
     )
     def post(self, request: Request, case_id: str) -> Response:
         payload = self.InputSerializer(data=request.data)
@@ -323,7 +348,12 @@ class ReviewReassignApi(ReviewerApi):
     @extend_schema(
         operation_id="review_reassign",
         request=InputSerializer,
-        responses={200: dict, 403: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer},
+        responses={
+            200: schema.ReviewCaseSummarySerializer,
+            403: ErrorSerializer,
+            404: ErrorSerializer,
+            409: ErrorSerializer,
+        },
     )
     def post(self, request: Request, case_id: str) -> Response:
         payload = self.InputSerializer(data=request.data)
@@ -358,13 +388,15 @@ def no_store(response: HttpResponse) -> HttpResponse:
 
 
 class ReviewHealthApi(ReviewerApi):
-    @extend_schema(operation_id="review_health", responses={200: dict, 401: ErrorSerializer})
+    @extend_schema(
+        operation_id="review_health", responses={200: schema.ReviewHealthSerializer, 401: ErrorSerializer}
+    )
     def get(self, request: Request) -> Response:
         return Response(review_health(reviewer=_reviewer(request)))
 
 
 class ReviewReasonCodesApi(ReviewerApi):
-    @extend_schema(operation_id="review_reason_codes", responses={200: dict})
+    @extend_schema(operation_id="review_reason_codes", responses={200: schema.ReviewReasonCodesSerializer})
     def get(self, request: Request) -> Response:
         return Response(
             {
@@ -386,7 +418,9 @@ class ReviewFourEyesApi(ReviewerApi):
         class Meta:
             ref_name = "ReviewFourEyesInput"
 
-    @extend_schema(operation_id="review_four_eyes_list", responses={200: dict})
+    @extend_schema(
+        operation_id="review_four_eyes_list", responses={200: schema.ReviewFourEyesRulesSerializer}
+    )
     def get(self, request: Request) -> Response:
         reviewer = _reviewer(request)
         rules = FourEyesRule.objects.select_related("tenant").order_by("reason_code")

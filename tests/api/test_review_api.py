@@ -127,3 +127,34 @@ def test_the_schema_lists_the_review_endpoints() -> None:
         schema["paths"]
     )
     assert "reviewerToken" in schema["components"]["securitySchemes"]
+
+
+def test_real_review_responses_match_the_schema(tenant: Tenant) -> None:
+    from tests.api.test_schema_and_health import response_component, validate
+
+    schema = APIClient().get("/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+
+    def check(path: str, method: str, body: object) -> None:
+        validate(schema, response_component(schema, path, method, 200), body)
+
+    case = waiting_case(tenant)
+    person = make_reviewer("schema", role="lead")
+    login = APIClient().post(
+        "/v1/review/login", {"username": person.username, "password": person.password, "code": person.code()}
+    )
+    check("/v1/review/login", "post", login.json())
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {login.json()['token']}")
+    check("/v1/review/queue", "get", client.get("/v1/review/queue").json())
+    check("/v1/review/claim", "post", client.post("/v1/review/claim", {}).json())
+    check("/v1/review/cases/{case_id}", "get", client.get(f"/v1/review/cases/{case.id}").json())
+    check("/v1/review/cases/{case_id}/renew", "post", client.post(f"/v1/review/cases/{case.id}/renew").json())
+    decided = client.post(
+        f"/v1/review/cases/{case.id}/decision",
+        {"decision": "approve", "reason_code": "approved_after_review"},
+    )
+    check("/v1/review/cases/{case_id}/decision", "post", decided.json())
+    check("/v1/review/health", "get", client.get("/v1/review/health").json())
+    check("/v1/review/reason-codes", "get", client.get("/v1/review/reason-codes").json())
+    client.post("/v1/review/four-eyes", {"reason_code": "underage", "require_second_reviewer": True})
+    check("/v1/review/four-eyes", "get", client.get("/v1/review/four-eyes").json())
