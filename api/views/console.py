@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from api.views.review import no_store
 from verification import totp
+from verification.codes import CATALOGUE
 from verification.errors import DomainError, Forbidden, Gone, InvalidInput, Locked, NotFound
 from verification.models import FourEyesRule, Reviewer, Tenant
 from verification.review_codes import APPROVE_CODES, DECISION_REASONS, REJECT_CODES
@@ -166,6 +167,8 @@ def queue_view(request: HttpRequest, reviewer: Reviewer) -> HttpResponseBase:
         "filters": request.GET,
         "tenants": Tenant.objects.order_by("slug") if reviewer.is_operator else [],
         "now": timezone.now(),
+        # A case carries its checks' codes: offer the catalogue's (any failed check can sit beside a review).
+        "check_codes": sorted(CATALOGUE),
     }
     return _page(request, "queue.html", context)
 

@@ -158,3 +158,26 @@ def test_real_review_responses_match_the_schema(tenant: Tenant) -> None:
     check("/v1/review/reason-codes", "get", client.get("/v1/review/reason-codes").json())
     client.post("/v1/review/four-eyes", {"reason_code": "underage", "require_second_reviewer": True})
     check("/v1/review/four-eyes", "get", client.get("/v1/review/four-eyes").json())
+
+
+def test_expired_tokens_and_purged_images_over_http(tenant: Tenant) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from verification.models import ReviewerToken
+    from verification.services.retention import documents_purge_expired
+
+    case = waiting_case(tenant)
+    client = logged_in(make_reviewer("late"))
+    detail = client.post("/v1/review/claim", {}).json()
+    documents_purge_expired(now=timezone.now() + timedelta(days=31))
+    gone = client.get(detail["documents"][0]["url"])
+    assert gone.status_code == 410 and gone.json()["error"]["code"] == "documents_purged"
+    after = client.get(f"/v1/review/cases/{case.id}").json()
+    assert (
+        after["documents_purged"] is True and after["documents"] == [] and after["verified_outputs"] is None
+    )
+    ReviewerToken.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    expired = client.get("/v1/review/queue")
+    assert expired.status_code == 401 and expired.json()["error"]["code"] == "reviewer_token_expired"
