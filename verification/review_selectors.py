@@ -115,8 +115,17 @@ def review_health(*, reviewer: Reviewer, now: datetime | None = None) -> dict[st
         }
         for person, values in sorted(durations.items(), key=lambda item: item[0].user.username)
     ]
+    # From entering the queue to the final decision, for cases decided in the window.
+    waits = [
+        (decided_at - queued_at).total_seconds()
+        for queued_at, decided_at in cases.filter(
+            state=ReviewState.DECIDED, decided_at__gte=now - HEALTH_WINDOW
+        ).values_list("queued_at", "decided_at")
+        if decided_at is not None
+    ]
     return {
         "by_state": by_state,
+        "median_seconds_queue_to_decision": round(statistics.median(waits), 1) if waits else None,
         "waiting": sum(by_age.values()),
         "held": held,
         "waiting_by_age": by_age,

@@ -141,6 +141,7 @@ class ReviewHealthSerializer(serializers.Serializer):
     waiting_by_age = serializers.DictField(child=serializers.IntegerField())
     oldest_waiting = ReviewOldestSerializer(allow_null=True)
     reviewers = ReviewReviewerStatsSerializer(many=True)
+    median_seconds_queue_to_decision = serializers.FloatField(allow_null=True)
     window_days = serializers.IntegerField()
 
 

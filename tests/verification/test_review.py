@@ -338,6 +338,7 @@ def test_queue_health(tenant: Tenant, other_tenant: Tenant) -> None:
         health["oldest_waiting"]["case"] == str(old.id)
         and health["oldest_waiting"]["age_seconds"] >= 30 * 3600
     )
+    assert health["median_seconds_queue_to_decision"] is not None
     [row] = health["reviewers"]
     assert row["username"] == "op" and row["decisions"] == 1 and 89 <= row["median_seconds_to_decision"] <= 95
     scoped = review_health(reviewer=make_reviewer("scoped", tenant=other_tenant).reviewer)
