@@ -220,6 +220,9 @@ def scan_broker(*, queues: list[str], report: Report) -> None:
 # Django's spooled uploads end in ".upload"; our own temporary files would start with "tasdeeq".
 _MARKERS = re.compile(r"(\.upload(\.|$))|(^tasdeeq)", re.IGNORECASE)
 _IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG", b"RIFF")
+# Files libraries write into TMPDIR that hold no document data, even in a strict scan: onnxruntime
+# (the OCR engine) keeps a ".ses" session marker there, a timestamp and a random UUID.
+_KNOWN_LIBRARY_FILES = frozenset({".ses"})
 
 
 def scan_tempdir(*, path: str | None, strict: bool, report: Report) -> None:
@@ -232,6 +235,8 @@ def scan_tempdir(*, path: str | None, strict: bool, report: Report) -> None:
             count += 1
             file_path = Path(folder) / name
             relative = str(file_path.relative_to(root))
+            if strict and name in _KNOWN_LIBRARY_FILES:
+                continue
             if strict:
                 report.findings.append(Finding("tempdir", "file_in_service_tempdir", relative))
             elif _MARKERS.search(name):
