@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from itertools import islice
+from itertools import islice, pairwise
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,7 @@ from verification.models import (
 )
 from verification.retention import RetentionPolicy
 from verification.services.audit import chain_for
-from verification.services.documents import document_objects
+from verification.services.documents import document_objects, document_storage
 from verification.services.redaction import REDACTED
 
 
@@ -88,7 +88,38 @@ def scan_bucket(*, now: datetime, grace: timedelta, report: Report) -> None:
                     report.findings.append(Finding("bucket", "object_without_row", key))
             elif expires_at + grace < now:
                 report.findings.append(Finding("bucket", "object_past_expiry", key))
-    report.scanned["bucket"] = {"objects": count}
+    report.scanned["bucket"] = {
+        "objects": count,
+        "noncurrent_versions": _scan_versions(now=now, report=report),
+    }
+
+
+# A versioned bucket keeps deleted objects as non-current versions: crypto-shredded, so unreadable,
+# but still raw documents; the lifecycle rule expires them a day after they became non-current.
+_NONCURRENT_LIFETIME = timedelta(days=2)
+
+
+def _scan_versions(*, now: datetime, report: Report) -> int:
+    bucket = getattr(document_storage(), "bucket", None)
+    if bucket is None or bucket.Versioning().status not in ("Enabled", "Suspended"):
+        return 0
+    # A version became non-current when the next one (or a delete marker) of its key was written.
+    history: dict[str, list[tuple[datetime, bool]]] = {}
+    for page in bucket.meta.client.get_paginator("list_object_versions").paginate(Bucket=bucket.name):
+        for version in page.get("Versions", []):
+            history.setdefault(version["Key"], []).append((version["LastModified"], True))
+        for marker in page.get("DeleteMarkers", []):
+            history.setdefault(marker["Key"], []).append((marker["LastModified"], False))
+    count = 0
+    for key, entries in history.items():
+        entries.sort(key=lambda entry: entry[0])
+        for (_, is_data), (superseded_at, _) in pairwise(entries):
+            if not is_data:
+                continue
+            count += 1
+            if superseded_at < now - _NONCURRENT_LIFETIME:
+                report.findings.append(Finding("bucket", "noncurrent_version_past_lifecycle", key))
+    return count
 
 
 # --- the database ----------------------------------------------------------------------------------

@@ -159,3 +159,13 @@ def test_a_leak_into_a_redacted_verification_is_found_and_audit_tampering_detect
     AuditRecord.objects.filter(chain=chain_for(tenant), action="verification.redacted").update(actor="nobody")
     with pytest.raises(CommandError):
         call_command("verify_audit", stdout=io.StringIO())
+
+
+def test_the_schema_documents_the_subject_rights_endpoints() -> None:
+    schema = APIClient().get("/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    assert {
+        "/v1/subjects/{subject}/export",
+        "/v1/subjects/{subject}/erase",
+        "/v1/verifications/{verification_id}/redact",
+    } <= set(schema["paths"])
+    assert "redacted" in schema["components"]["schemas"]["VerificationStatusEnum"]["enum"]

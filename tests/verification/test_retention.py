@@ -279,7 +279,19 @@ def test_a_shredded_key_makes_a_restored_copy_undecryptable(
                         context=document.id.bytes,
                     )
         assert Verification.objects.get(pk=verification.pk).outputs_wrapped_key is None
+        # The shredded copies are still raw documents: past the lifecycle rule's day, the scan says so.
+        assert "noncurrent_version_past_lifecycle" not in kinds(verify_retention())
+        three_days_on = timezone.now() + timedelta(days=3)
+        orphans_sweep(now=three_days_on)
+        late = verify_retention(at=three_days_on)
+        stale = {f["ref"] for f in late["findings"] if f["kind"] == "noncurrent_version_past_lifecycle"}
+        assert {d.storage_key for d in documents} <= stale
     finally:
+        # What the lifecycle rule would do: remove every non-current version (moto cannot delete
+        # delete markers by version id; they hold no data and listings hide them).
+        for entry in s3.list_object_versions(Bucket=document_bucket).get("Versions", []):
+            if not entry.get("IsLatest"):
+                s3.delete_object(Bucket=document_bucket, Key=entry["Key"], VersionId=entry["VersionId"])
         s3.put_bucket_versioning(Bucket=document_bucket, VersioningConfiguration={"Status": "Suspended"})
 
 
