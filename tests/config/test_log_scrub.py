@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import uuid
+from typing import Any
 
 from config.log_scrub import MASK, ScrubFilter, scrub
 
@@ -50,3 +51,27 @@ def test_the_filter_rewrites_message_arguments_and_tracebacks() -> None:
     output = stream.getvalue()
     assert "35202" not in output and "anna@" not in output
     assert "ValueError" in output and output.count(MASK) == 5  # the source line shows in the traceback too
+
+
+def test_the_json_format_of_the_settings_is_scrubbed_too() -> None:
+    import copy
+    import json
+    import logging.config
+
+    from config.settings.logging import LOGGING
+
+    config: dict[str, Any] = copy.deepcopy(LOGGING)
+    stream = io.StringIO()
+    config["handlers"]["console"].update(formatter="json", stream=stream)
+    config["root"] = {"handlers": [], "level": "INFO"}
+    config["loggers"] = {"tests.json": {"handlers": ["console"], "level": "INFO", "propagate": False}}
+    logging.config.dictConfig(config)
+    try:
+        logging.getLogger("tests.json").info("checked cnic=%s", "35202-1234567-1")
+        line = json.loads(stream.getvalue().splitlines()[-1])
+    finally:
+        from django.conf import settings
+
+        logging.config.dictConfig(settings.LOGGING)
+    assert line["message"] == f"checked cnic={MASK}"
+    assert line["level"] == "INFO" and line["logger"] == "tests.json"
