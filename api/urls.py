@@ -1,11 +1,13 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from api.views.subjects import SubjectEraseApi, SubjectExportApi
 from api.views.verifications import (
     VerificationCancelApi,
     VerificationDetailApi,
     VerificationFileApi,
     VerificationListCreateApi,
+    VerificationRedactApi,
     VerificationSubmitApi,
 )
 
@@ -25,6 +27,13 @@ urlpatterns = [
         VerificationCancelApi.as_view(),
         name="verification-cancel",
     ),
+    path(
+        "verifications/<str:verification_id>/redact",
+        VerificationRedactApi.as_view(),
+        name="verification-redact",
+    ),
+    path("subjects/<str:subject>/export", SubjectExportApi.as_view(), name="subject-export"),
+    path("subjects/<str:subject>/erase", SubjectEraseApi.as_view(), name="subject-erase"),
     path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),

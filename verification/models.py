@@ -16,6 +16,8 @@ class Tenant(models.Model):
     # Overrides of the decision policy (see verification/policy.py); empty means the defaults.
     policy = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Overrides of the retention policy (see verification/retention.py); empty means the defaults.
+    retention = models.JSONField(default=dict, blank=True)
 
     def __str__(self) -> str:
         return self.slug
@@ -48,6 +50,8 @@ class Status(models.TextChoices):
     VERIFIED = "verified"
     REJECTED = "rejected"
     CANCELED = "canceled"
+    # Erased on request (subject erasure or per-verification redaction): the outcome is gone too.
+    REDACTED = "redacted"
 
 
 class Verification(models.Model):
@@ -76,6 +80,8 @@ class Verification(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    # Set when the verification was redacted: personal fields and the outcome are gone for good.
+    redacted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
@@ -179,6 +185,10 @@ class AuditChainHead(models.Model):
     chain = models.CharField(max_length=64, primary_key=True)
     seq = models.PositiveBigIntegerField(default=0)
     digest = models.CharField(max_length=64)
+    # Where the kept part of the chain starts once records past their retention were deleted:
+    # the seq and digest of the last deleted record (0 and the genesis digest when none was).
+    base_seq = models.PositiveBigIntegerField(default=0)
+    base_digest = models.CharField(max_length=64, default="0" * 64)
 
     def __str__(self) -> str:
         return f"{self.chain}#{self.seq}"
@@ -369,3 +379,31 @@ class FourEyesRule(models.Model):
 
     def __str__(self) -> str:
         return f"four_eyes:{self.reason_code}"
+
+
+class ObjectDeletion(models.Model):
+    """A stored object whose row (and wrapped key) is gone but whose ciphertext may not be yet.
+
+    Written in the transaction that deletes the Document rows and removed once the object store
+    confirmed the delete, so a purge that dies between the two leaves a to-do, not an orphan.
+    """
+
+    storage_key = models.CharField(max_length=255, primary_key=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.storage_key
+
+
+class PurgeRun(models.Model):
+    """Counters of each retention job, shared by every process (metrics are read from here)."""
+
+    job = models.CharField(max_length=32, primary_key=True)  # "documents" | "orphans" | "records"
+    runs = models.PositiveBigIntegerField(default=0)
+    deleted = models.PositiveBigIntegerField(default=0)
+    failures = models.PositiveBigIntegerField(default=0)
+    last_started_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.job

@@ -9,12 +9,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Min, QuerySet
 from django.utils import timezone
 
 from verification.crypto import DecryptionError, Sealed, unseal
 from verification.errors import NotFound
-from verification.models import Status, Tenant, Verification
+from verification.models import Document, ObjectDeletion, Status, Tenant, Verification
 
 
 def verification_get(*, tenant: Tenant, verification_id: uuid.UUID | str) -> Verification:
@@ -71,4 +71,28 @@ def verifications_stuck_in_processing(*, older_than: timedelta) -> list[uuid.UUI
         Verification.objects.filter(status=Status.PROCESSING, submitted_at__lt=cutoff).values_list(
             "id", flat=True
         )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionLateness:
+    """How far the purge is behind: documents and verified outputs still held past their expiry."""
+
+    overdue_documents: int
+    oldest_overdue_seconds: float
+    overdue_outputs: int
+    pending_object_deletions: int
+
+
+def retention_lateness(*, now: datetime | None = None) -> RetentionLateness:
+    now = now or timezone.now()
+    overdue = Document.objects.filter(expires_at__lt=now)
+    oldest = overdue.aggregate(oldest=Min("expires_at"))["oldest"]
+    return RetentionLateness(
+        overdue_documents=overdue.count(),
+        oldest_overdue_seconds=(now - oldest).total_seconds() if oldest else 0.0,
+        overdue_outputs=Verification.objects.filter(
+            documents_expire_at__lt=now, outputs_ciphertext__isnull=False
+        ).count(),
+        pending_object_deletions=ObjectDeletion.objects.count(),
     )

@@ -46,3 +46,11 @@ def require_status(verification: Verification, *allowed: str, action: str) -> No
             status=verification.status,
             allowed=sorted(allowed),
         )
+
+
+# Redaction (subject erasure) ends any verification, whatever its status, and nothing follows it.
+TRANSITIONS = {
+    source: targets | {Status.REDACTED} if source != Status.REDACTED else targets
+    for source, targets in {**TRANSITIONS, Status.REDACTED: frozenset()}.items()
+}
+FINAL = FINAL | {Status.REDACTED}

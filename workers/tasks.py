@@ -14,7 +14,7 @@ from django.db import InterfaceError, OperationalError
 import workers.signals  # noqa: F401  (connects the model warm-up)
 from verification.selectors import verifications_stuck_in_processing
 from verification.services.processing import verification_process, verification_processing_failed
-from verification.services.retention import documents_purge_expired
+from verification.services.retention import documents_purge_expired, orphans_sweep, records_purge_expired
 
 logger = logging.getLogger(__name__)
 
@@ -72,3 +72,15 @@ def requeue_stuck_verifications() -> int:
     for verification_id in stuck:
         process_verification.delay(str(verification_id))
     return len(stuck)
+
+
+@shared_task(name="retention.sweep_orphans", acks_late=True, soft_time_limit=600, time_limit=660)
+def sweep_orphaned_objects() -> int:
+    """The backstop: objects no row owns (a purge that died before S3 answered, a failed upload)."""
+    return orphans_sweep()
+
+
+@shared_task(name="retention.purge_records", acks_late=True, soft_time_limit=1800, time_limit=1860)
+def purge_expired_records() -> int:
+    """Outcomes, events and audit records past the tenants' records retention (5 years by default)."""
+    return records_purge_expired()

@@ -22,6 +22,7 @@ from verification.selectors import (
     verification_verified_outputs,
 )
 from verification.services.documents import document_upload
+from verification.services.redaction import verification_redact
 from verification.services.verifications import verification_cancel, verification_create, verification_submit
 
 
@@ -83,6 +84,7 @@ class VerificationOutputSerializer(serializers.Serializer):
     decided_at = serializers.DateTimeField(allow_null=True)
     documents_expire_at = serializers.DateTimeField()
     documents_deleted_at = serializers.DateTimeField(allow_null=True)
+    redacted_at = serializers.DateTimeField(allow_null=True)
 
     @extend_schema_field(CheckSerializer(many=True))
     def get_checks(self, obj: Verification) -> list[dict[str, Any]]:
@@ -260,3 +262,19 @@ class VerificationCancelApi(APIView):
             verification=_get_for(principal, verification_id), actor=principal.actor
         )
         return Response(_out(verification, _principal(request)))
+
+
+class VerificationRedactApi(APIView):
+    """Erase one verification now (API key only): see verification/services/redaction.py."""
+
+    @extend_schema(
+        operation_id="verifications_redact",
+        request=None,
+        responses={200: VerificationOutputSerializer, 403: ErrorSerializer, 404: ErrorSerializer},
+    )
+    def post(self, request: Request, verification_id: str) -> Response:
+        principal = _principal(request)
+        verification = verification_redact(
+            verification=_get_for(principal, verification_id), actor=principal.actor
+        )
+        return Response(_out(verification, principal))

@@ -42,3 +42,9 @@ SPECTACULAR_SETTINGS = {
 
 # Raw documents never spool to a temporary file (api/uploads.py).
 FILE_UPLOAD_HANDLERS = ["api.uploads.CappedMemoryUploadHandler"]
+
+from config.env import env_str  # noqa: E402  (appended section: the metrics endpoint)
+
+# /metrics asks for `Authorization: Bearer <METRICS_TOKEN>` when set; unset, it is open (keep it
+# off the public network then).
+METRICS_TOKEN = env_str("METRICS_TOKEN")

@@ -37,3 +37,7 @@ CELERY_BEAT_SCHEDULE = {
     "purge-expired-documents": {"task": "retention.purge_documents", "schedule": 300.0},
     "requeue-stuck-verifications": {"task": "verification.requeue_stuck", "schedule": 120.0},
 }
+CELERY_BEAT_SCHEDULE |= {
+    "sweep-orphaned-objects": {"task": "retention.sweep_orphans", "schedule": 3600.0},
+    "purge-expired-records": {"task": "retention.purge_records", "schedule": 86400.0},
+}

@@ -14,3 +14,10 @@ DOCUMENT_TTL_AFTER_DECISION_SECONDS = env_int("DOCUMENT_TTL_AFTER_DECISION_SECON
 DOCUMENT_MAX_AGE_SECONDS = env_int("DOCUMENT_MAX_AGE_SECONDS", 30 * 24 * 3600)
 # How many times a user may be sent back to fix their input before the verification is rejected.
 MAX_INPUT_ATTEMPTS = env_int("MAX_INPUT_ATTEMPTS", 3)
+# Outcomes, check codes, events and audit records are deleted this long after they were made
+# (the marketplaces keep dispute records five years).
+RECORDS_RETENTION_DAYS = env_int("RECORDS_RETENTION_DAYS", 5 * 365 + 1)
+# A purge is "late" (503 in /readyz) when a document is still there this long after its expiry.
+PURGE_GRACE_SECONDS = env_int("PURGE_GRACE_SECONDS", 3600)
+# A stored object without a row is an orphan once it is this old (an upload writes the object first).
+ORPHAN_GRACE_SECONDS = env_int("ORPHAN_GRACE_SECONDS", 3600)

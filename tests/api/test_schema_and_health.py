@@ -77,7 +77,7 @@ def test_healthz_and_readyz(api: APIClient) -> None:
     assert APIClient().get("/healthz").json() == {"status": "ok"}
     ready = APIClient().get("/readyz")
     assert ready.status_code == 200, ready.content
-    assert ready.json()["checks"] == {"database": "ok", "broker": "ok", "storage": "ok"}
+    assert ready.json()["checks"] == {"database": "ok", "broker": "ok", "storage": "ok", "retention": "ok"}
 
 
 def test_readyz_reports_an_unreachable_broker() -> None:

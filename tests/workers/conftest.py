@@ -6,13 +6,17 @@ import os
 import subprocess
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
 from config.celery import app as celery_app
+from tests.retention import verify_retention
 from tests.workers.process import start_worker
+from verification.services.retention import documents_purge_expired, orphans_sweep
 
 
 def _database_url() -> str:
@@ -25,11 +29,18 @@ def _database_url() -> str:
 
 
 @pytest.fixture(scope="session")
+def worker_tmpdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The worker's own TMPDIR: raw documents never touch disk, so it must stay empty."""
+    return tmp_path_factory.mktemp("worker-tmp")
+
+
+@pytest.fixture(scope="session")
 def celery_worker_process(
     django_db_setup: None,
     django_db_blocker: pytest.FixtureRequest,
     s3_server: str,
     tmp_path_factory: pytest.TempPathFactory,
+    worker_tmpdir: Path,
 ) -> Iterator[Path]:
     """Start `celery worker` as its own process; yields the path of its log file."""
     celery_app.control.purge()
@@ -39,6 +50,7 @@ def celery_worker_process(
         "DATABASE_URL": _database_url(),
         "S3_ENDPOINT_URL": s3_server,
         "LOG_LEVEL": "INFO",
+        "TMPDIR": str(worker_tmpdir),
     }
     process = start_worker(env, output=log_path.open("wb"))
     deadline = time.monotonic() + 60
@@ -57,3 +69,37 @@ def celery_worker_process(
         process.wait(timeout=20)
     except subprocess.TimeoutExpired:
         process.kill()
+
+
+def _broker_idle(timeout: float = 15) -> None:
+    """Wait until no task is queued or in flight (acks_late: a running task sits in "unacked")."""
+    deadline = time.monotonic() + timeout
+    with celery_app.connection_for_read() as conn:
+        client = conn.default_channel.client  # type: ignore[attr-defined]
+        while time.monotonic() < deadline:
+            if not client.llen(settings.CELERY_TASK_DEFAULT_QUEUE) and not client.hlen("unacked"):
+                return
+            time.sleep(0.1)
+    raise AssertionError("the worker did not go idle")
+
+
+@pytest.fixture(autouse=True)
+def retention_proved_after_each_e2e_test(
+    request: pytest.FixtureRequest, worker_tmpdir: Path
+) -> Iterator[None]:
+    """After every end-to-end test, travel past every TTL, purge, and prove nothing is left.
+
+    verify_retention scans the bucket, the database, the broker's queue and the worker's TMPDIR
+    (strictly: any file there is a finding).
+    """
+    if request.node.get_closest_marker("e2e") is None:
+        yield
+        return
+    request.getfixturevalue("transactional_db")  # set up before this fixture, so torn down after it
+    yield
+    _broker_idle()
+    later = timezone.now() + timedelta(days=31)
+    documents_purge_expired(now=later)
+    orphans_sweep(now=later)
+    report = verify_retention(at=later, args=("--tempdir", str(worker_tmpdir), "--strict-tempdir"))
+    assert report["exit"] == 0, report["findings"]

@@ -101,7 +101,8 @@ def audit_record(
 class ChainProblem:
     chain: str
     seq: int
-    problem: str  # "digest_mismatch" | "broken_link" | "missing_record" | "head_mismatch"
+    # "digest_mismatch" | "broken_link" | "missing_record" | "head_mismatch" | "unrecorded_prune"
+    problem: str
 
 
 def audit_verify(*, chain: str | None = None) -> list[ChainProblem]:
@@ -114,7 +115,20 @@ def audit_verify(*, chain: str | None = None) -> list[ChainProblem]:
 
 
 def _verify_chain(chain: str) -> Iterator[ChainProblem]:
+    head = AuditChainHead.objects.filter(chain=chain).first()
+    # Records past their retention are deleted from the front (audit_prune): the kept part starts
+    # at the head's base, and a base that no "audit.pruned" record vouches for is a break.
     prev, expected_seq = GENESIS, 1
+    if head is not None and head.base_seq:
+        prev, expected_seq = head.base_digest, head.base_seq + 1
+        vouched = AuditRecord.objects.filter(
+            chain=chain,
+            action="audit.pruned",
+            details__through_seq=head.base_seq,
+            details__through_digest=head.base_digest,
+        ).exists()
+        if not vouched:
+            yield ChainProblem(chain, head.base_seq, "unrecorded_prune")
     for record in AuditRecord.objects.filter(chain=chain).order_by("seq").iterator(chunk_size=2000):
         if record.seq != expected_seq:
             yield ChainProblem(chain, expected_seq, "missing_record")
@@ -134,7 +148,6 @@ def _verify_chain(chain: str) -> Iterator[ChainProblem]:
         if recomputed != record.digest:
             yield ChainProblem(chain, record.seq, "digest_mismatch")
         prev, expected_seq = record.digest, record.seq + 1
-    head = AuditChainHead.objects.filter(chain=chain).first()
     # Deleting the newest records leaves a consistent prefix: only the head row can tell.
     if head is not None and (head.seq != expected_seq - 1 or head.digest != prev):
         yield ChainProblem(chain, head.seq, "head_mismatch")
@@ -154,3 +167,29 @@ def audit_export(*, tenant: Tenant) -> Iterator[dict[str, Any]]:
             "prev_digest": record.prev_digest,
             "digest": record.digest,
         }
+
+
+@transaction.atomic
+def audit_prune(*, chain: str, before: datetime) -> int:
+    """Delete the chain's records older than `before` (retention); returns how many went.
+
+    Only a prefix can go, so the chain stays verifiable: the head keeps the seq and digest of the
+    last deleted record as the new start, and an "audit.pruned" record states the same in-chain.
+    """
+    head = AuditChainHead.objects.select_for_update().filter(chain=chain).first()
+    if head is None:
+        return 0
+    last = AuditRecord.objects.filter(chain=chain, at__lt=before).order_by("-seq").first()
+    if last is None:
+        return 0
+    deleted, _ = AuditRecord.objects.filter(chain=chain, seq__lte=last.seq).delete()
+    AuditChainHead.objects.filter(chain=chain).update(base_seq=last.seq, base_digest=last.digest)
+    audit_record(
+        actor="system:retention",
+        action="audit.pruned",
+        target_type="audit_chain",
+        target_id=chain,
+        tenant=chain,
+        details={"through_seq": last.seq, "through_digest": last.digest, "count": deleted},
+    )
+    return deleted

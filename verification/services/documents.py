@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import logging
+import os
 import uuid
-from datetime import timedelta
+from collections.abc import Iterator
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.storage import Storage, storages
+from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from kyc.intake import UploadRejected, normalize_upload
 from verification.crypto import Sealed, seal, unseal
 from verification.errors import InvalidInput, UnsupportedFileType, UploadTooLarge
-from verification.models import Document, Status, Verification
+from verification.models import Document, ObjectDeletion, Status, Verification
+from verification.retention import document_expiry_at_upload
 from verification.services.audit import audit_record
 from verification.state_machine import require_status
 
@@ -62,8 +66,7 @@ def document_upload(*, verification: Verification, kind: str, data: bytes) -> Do
         with transaction.atomic():
             locked = Verification.objects.select_for_update().get(pk=verification.pk)
             require_status(locked, Status.REQUIRES_INPUT, action="upload files to")
-            replaced = list(locked.documents.filter(kind=kind).values_list("storage_key", flat=True))
-            locked.documents.filter(kind=kind).delete()
+            replaced = documents_shred(documents=locked.documents.filter(kind=kind))
             document = Document.objects.create(
                 id=document_id,
                 verification=locked,
@@ -76,10 +79,10 @@ def document_upload(*, verification: Verification, kind: str, data: bytes) -> Do
                 byte_size=len(image.content),
                 width=image.width,
                 height=image.height,
-                expires_at=timezone.now() + timedelta(seconds=settings.DOCUMENT_MAX_AGE_SECONDS),
+                expires_at=document_expiry_at_upload(verification=locked, now=timezone.now()),
             )
             if replaced:
-                transaction.on_commit(lambda: documents_delete_objects(keys=replaced))
+                transaction.on_commit(lambda: object_deletions_flush(keys=replaced))
     except BaseException:
         storage.delete(stored_name)
         raise
@@ -124,3 +127,45 @@ def documents_delete_objects(*, keys: list[str]) -> None:
         response = bucket.delete_objects(Delete={"Objects": [{"Key": k} for k in chunk], "Quiet": True})
         if response.get("Errors"):
             raise OSError(f"storage refused to delete {len(response['Errors'])} objects")
+
+
+def documents_shred(*, documents: QuerySet[Document]) -> list[str]:
+    """Delete the rows (and with them the wrapped keys) inside the caller's transaction.
+
+    The ciphertexts are unreadable from this commit on; their keys are left as ObjectDeletion
+    to-dos in the same transaction, so the objects themselves are removed by
+    `object_deletions_flush` after the commit, or by the next purge if this process dies first.
+    """
+    keys = list(documents.values_list("storage_key", flat=True))
+    if keys:
+        ObjectDeletion.objects.bulk_create(
+            [ObjectDeletion(storage_key=key) for key in keys], ignore_conflicts=True
+        )
+        Document.objects.filter(storage_key__in=keys).delete()
+    return keys
+
+
+def object_deletions_flush(*, keys: list[str]) -> None:
+    """Delete the objects, then their to-dos (deleting a missing object succeeds: idempotent)."""
+    if not keys:
+        return
+    documents_delete_objects(keys=keys)
+    ObjectDeletion.objects.filter(storage_key__in=keys).delete()
+
+
+def document_objects() -> Iterator[tuple[str, datetime]]:
+    """Every stored object's key and last-modified time (S3 listing, or a walk of the folder)."""
+    storage = document_storage()
+    bucket = getattr(storage, "bucket", None)
+    if bucket is not None:
+        for summary in bucket.objects.all():
+            yield summary.key, summary.last_modified
+        return
+    if not isinstance(storage, FileSystemStorage):
+        raise NotImplementedError("listing is implemented for S3 and the filesystem storage")
+    root = str(storage.location)
+    for folder, _dirs, files in os.walk(root):
+        for name in files:
+            path = os.path.join(folder, name)
+            modified = datetime.fromtimestamp(os.path.getmtime(path), tz=UTC)
+            yield os.path.relpath(path, root).replace(os.sep, "/"), modified

@@ -51,6 +51,7 @@ def verification_event_payload(verification: Verification) -> dict[str, Any]:
         "decided_at": _iso(verification.decided_at),
         "documents_expire_at": _iso(verification.documents_expire_at),
         "documents_deleted_at": _iso(verification.documents_deleted_at),
+        "redacted_at": _iso(verification.redacted_at),
     }
 
 

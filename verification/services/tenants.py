@@ -8,7 +8,32 @@ from django.utils import timezone
 from verification.errors import InvalidInput
 from verification.models import ApiKey, Tenant
 from verification.policy import Policy
+from verification.retention import RetentionPolicy
+from verification.services.audit import audit_record
 from verification.tokens import new_api_key, token_hash
+
+# Who changes configuration from the command line (manage.py runs as the operator).
+OPERATOR_ACTOR = "operator:cli"
+
+
+def _audit_config(
+    tenant: Tenant,
+    actor: str,
+    action: str,
+    *,
+    target_type: str = "tenant",
+    target_id: str | None = None,
+    **details: Any,
+) -> None:
+    """Every configuration change is an audit record in the tenant's chain (values, not secrets)."""
+    audit_record(
+        actor=actor,
+        action=action,
+        target_type=target_type,
+        target_id=target_id or str(tenant.pk),
+        tenant=tenant,
+        details=details,
+    )
 
 
 @transaction.atomic
@@ -19,27 +44,43 @@ def tenant_create(*, slug: str, min_age: int | None = None) -> tuple[Tenant, str
     if min_age is not None and not 0 <= min_age <= 120:
         raise InvalidInput("min_age must be between 0 and 120.", code="invalid_min_age")
     tenant = Tenant.objects.create(slug=slug, min_age=min_age)
-    _, key = api_key_create(tenant=tenant, name="default")
+    key = new_api_key()
+    api_key = ApiKey.objects.create(tenant=tenant, name="default", prefix=key[:13], key_hash=token_hash(key))
+    # Outside any tenant's chain (the tenant's own chain starts with its first verification's events).
+    audit_record(
+        actor=OPERATOR_ACTOR,
+        action="tenant.created",
+        target_type="tenant",
+        target_id=str(tenant.pk),
+        tenant=None,
+        details={"api_key": str(api_key.id), "min_age": min_age},
+    )
     return tenant, key
 
 
 @transaction.atomic
-def api_key_create(*, tenant: Tenant, name: str = "") -> tuple[ApiKey, str]:
+def api_key_create(*, tenant: Tenant, name: str = "", actor: str = OPERATOR_ACTOR) -> tuple[ApiKey, str]:
     key = new_api_key()
     api_key = ApiKey.objects.create(tenant=tenant, name=name, prefix=key[:13], key_hash=token_hash(key))
+    _audit_config(tenant, actor, "api_key.created", target_type="api_key", target_id=str(api_key.id))
     return api_key, key
 
 
 @transaction.atomic
-def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
+def api_key_revoke(*, api_key: ApiKey, actor: str = OPERATOR_ACTOR) -> ApiKey:
     if api_key.revoked_at is None:
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["revoked_at"])
+        _audit_config(
+            api_key.tenant, actor, "api_key.revoked", target_type="api_key", target_id=str(api_key.id)
+        )
     return api_key
 
 
 @transaction.atomic
-def tenant_set_policy(*, tenant: Tenant, policy: dict[str, Any], min_age: int | None = None) -> Tenant:
+def tenant_set_policy(
+    *, tenant: Tenant, policy: dict[str, Any], min_age: int | None = None, actor: str = OPERATOR_ACTOR
+) -> Tenant:
     """Replace the tenant's decision-policy overrides after validating them (see verification/policy.py)."""
     Policy.from_mapping(policy, min_age=min_age)
     tenant.policy = policy
@@ -50,4 +91,19 @@ def tenant_set_policy(*, tenant: Tenant, policy: dict[str, Any], min_age: int | 
         tenant.min_age = min_age
         fields.append("min_age")
     tenant.save(update_fields=fields)
+    _audit_config(tenant, actor, "tenant.policy_changed", keys=sorted(policy), min_age=tenant.min_age)
+    return tenant
+
+
+@transaction.atomic
+def tenant_set_retention(*, tenant: Tenant, retention: dict[str, Any], actor: str = OPERATOR_ACTOR) -> Tenant:
+    """Replace the tenant's retention overrides (see verification/retention.py); {} restores defaults.
+
+    Applies to documents uploaded and decisions made from now on; records retention applies at the
+    next records purge.
+    """
+    RetentionPolicy.from_mapping(retention)
+    tenant.retention = retention
+    tenant.save(update_fields=["retention"])
+    _audit_config(tenant, actor, "tenant.retention_changed", **retention)
     return tenant

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from verification.errors import InvalidInput
 from verification.models import DocumentKind, Status, Tenant, Verification, VerificationType
-from verification.retention import retention_start
+from verification.retention import documents_expiry_at_creation, retention_start
 from verification.services.events import verification_changed
 from verification.state_machine import require_status, transition
 from verification.tokens import new_client_secret, token_hash
@@ -35,7 +35,7 @@ def verification_create(*, tenant: Tenant, subject: str, type: str) -> tuple[Ver
         type=type,
         client_secret_hash=token_hash(secret),
         client_secret_expires_at=now + timedelta(seconds=settings.CLIENT_SECRET_TTL_SECONDS),
-        documents_expire_at=now + timedelta(seconds=settings.DOCUMENT_MAX_AGE_SECONDS),
+        documents_expire_at=documents_expiry_at_creation(tenant=tenant, now=now),
     )
     logger.info("verification created verification=%s tenant=%s", verification.id, tenant.slug)
     return verification, secret

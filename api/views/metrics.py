@@ -1,0 +1,88 @@
+"""/metrics in Prometheus' text format: retention lateness and the purge jobs' counters.
+
+Values are read from the database at scrape time (PurgeRun rows are written by whichever worker
+ran the job), so every API process reports the same numbers. Labels are job names only: no ids,
+no personal data. When METRICS_TOKEN is set the scraper must send `Authorization: Bearer <token>`.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterator
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from api.errors import error_body
+from verification.models import PurgeRun
+from verification.selectors import retention_lateness
+
+
+class RetentionCollector(Collector):
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+        lateness = retention_lateness()
+        yield GaugeMetricFamily(
+            "tasdeeq_documents_overdue",
+            "Documents still stored past their expiry.",
+            lateness.overdue_documents,
+        )
+        yield GaugeMetricFamily(
+            "tasdeeq_documents_overdue_oldest_seconds",
+            "How long the oldest overdue document has been past its expiry.",
+            lateness.oldest_overdue_seconds,
+        )
+        yield GaugeMetricFamily(
+            "tasdeeq_verified_outputs_overdue",
+            "Verifications still holding verified outputs past their documents' expiry.",
+            lateness.overdue_outputs,
+        )
+        yield GaugeMetricFamily(
+            "tasdeeq_object_deletions_pending",
+            "Shredded documents whose ciphertext the object store has not confirmed deleted.",
+            lateness.pending_object_deletions,
+        )
+        yield GaugeMetricFamily(
+            "tasdeeq_purge_late",
+            "1 when the oldest overdue document is past PURGE_GRACE_SECONDS.",
+            float(lateness.oldest_overdue_seconds > settings.PURGE_GRACE_SECONDS),
+        )
+        runs = CounterMetricFamily("tasdeeq_purge_runs", "Retention job runs started.", labels=["job"])
+        failures = CounterMetricFamily("tasdeeq_purge_failures", "Retention job runs failed.", labels=["job"])
+        deleted = CounterMetricFamily(
+            "tasdeeq_purge_deleted", "Items deleted by retention jobs.", labels=["job"]
+        )
+        success = GaugeMetricFamily(
+            "tasdeeq_purge_last_success_timestamp_seconds",
+            "Unix time of the job's last successful run.",
+            labels=["job"],
+        )
+        for run in PurgeRun.objects.order_by("job"):
+            runs.add_metric([run.job], run.runs)
+            failures.add_metric([run.job], run.failures)
+            deleted.add_metric([run.job], run.deleted)
+            if run.last_success_at is not None:
+                success.add_metric([run.job], run.last_success_at.timestamp())
+        yield from (runs, failures, deleted, success)
+
+
+_registry = CollectorRegistry(auto_describe=False)
+_registry.register(RetentionCollector())
+
+
+def _authorised(request: HttpRequest) -> bool:
+    token = settings.METRICS_TOKEN
+    if not token:
+        return True
+    given = request.headers.get("Authorization", "")
+    return hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
+
+
+def metrics(request: HttpRequest) -> HttpResponse:
+    if not _authorised(request):
+        return JsonResponse(
+            error_body("authentication_failed", "A valid metrics token is needed."), status=401
+        )
+    return HttpResponse(generate_latest(_registry), content_type=CONTENT_TYPE_LATEST)
