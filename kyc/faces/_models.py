@@ -5,8 +5,9 @@ frontal-face detector, the 5-point landmark model and the 128-d ResNet descripto
 landmark model in the same package is licensed for non-commercial use only and is never loaded.
 
 The ResNet runs on onnxruntime, not dlib: the `.dat` file is converted in memory at load time
-(`resnet_onnx`, ~0.15 s), because the dlib wheel has no BLAS and its own CPU network takes ~85 ms per
-face against ~5 ms here, with the same output to ~1e-6.
+(`resnet_onnx`: ~0.17 s, plus ~0.55 s to import `onnx`), because the dlib wheel has no BLAS and
+its own CPU network takes ~85 ms per face against ~4.5 ms here, with the same output to ~1e-6.
+Caching the converted model on disk would save ~0.6 s per worker start; not worth the state yet.
 """
 
 from __future__ import annotations

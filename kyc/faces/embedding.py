@@ -29,8 +29,10 @@ CROP_MARGIN = 0.6  # face sides of context kept on each side: covers the padded 
 class EmbedOptions:
     """Test-time augmentation, for the benchmark's comparisons; production uses the defaults.
 
-    Averaging the mirrored chip or dlib's jitters lowers the review rate a little but costs one
-    (mirror) or N (jitter) more ~90 ms network runs per image, which the latency budget cannot pay.
+    Averaging the mirrored chip or dlib's jitters lowers the review rate a little and costs one
+    (mirror) or N (jitter) more network runs per image: ~4.5 ms each on one core with onnxruntime
+    (it was ~85 ms with dlib's CPU network, which the latency budget could not pay). Either changes
+    the distances, so DEFAULT_MATCH would have to be recalibrated before production could use it.
     """
 
     mirror: bool = False
