@@ -48,6 +48,10 @@ needs both detection passes. Before = dlib's network, measured the same way just
     embedding, selfie             10 /  11           16 /  26               87 / 105
     embedding, document            7 /   8            9 /  10               84 /  89
     all face work for one pair   112 / 253          130 / 269              404 / 425
+
+All local checks for one ID and one selfie (`python -m bench.checks_latency --n 30`, load 0.1-2.3):
+p50 / p95 221 / 246 ms at 2 MP and 315 / 412 ms at 12 MP, face_match 17 / 20 and 29 / 40 ms; with
+dlib's network, run just before (load 1.5-2.7), 365 / 391 and 450 / 496 ms, face_match ~155 / ~170.
 """
 
 from kyc.faces.checks import (
