@@ -123,7 +123,9 @@ def _get_for(principal: Principal, verification_id: str) -> Verification:
     if principal.is_client and str(principal.verification_id) != str(verification_id):
         # A client secret for another verification learns nothing, as for another tenant's id.
         raise NotFound("No such verification.", code="verification_not_found")
-    return verification_get(tenant=principal.tenant, verification_id=verification_id)
+    return verification_get(
+        tenant=principal.tenant, verification_id=verification_id, livemode=principal.livemode
+    )
 
 
 class VerificationPagination(CursorPagination):
@@ -177,7 +179,9 @@ class VerificationListCreateApi(APIView):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         queryset = verification_list(
-            tenant=principal.tenant, filters=VerificationFilters(**filters.validated_data)
+            tenant=principal.tenant,
+            filters=VerificationFilters(**filters.validated_data),
+            livemode=principal.livemode,
         )
         paginator = VerificationPagination()
         page = paginator.paginate_queryset(queryset, request, view=self) or []

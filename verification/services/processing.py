@@ -23,6 +23,7 @@ from verification.retention import retention_start
 from verification.services.documents import document_read
 from verification.services.events import verification_changed
 from verification.state_machine import FINAL, transition
+from verification.test_mode import forced_results
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +49,9 @@ def _load_images(verification: Verification) -> tuple[dict[str, DecodedImage], l
 
 
 def _run(verification: Verification, policy: Policy) -> PipelineResult:
+    if not verification.livemode and verification.test_outcome:
+        # Test mode with a forced outcome: no image is read, no check (and no provider) runs.
+        return PipelineResult(forced_results(verification.test_outcome, submissions=verification.submissions))
     images, problems = _load_images(verification)
     if problems:
         return PipelineResult(problems)
