@@ -33,7 +33,9 @@ class WebhookEndpoint(models.Model):
     """A tenant's URL that receives signed events; a tenant may have several, each with its filter."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    tenant = models.ForeignKey("verification.Tenant", on_delete=models.CASCADE, related_name="webhook_endpoints")
+    tenant = models.ForeignKey(
+        "verification.Tenant", on_delete=models.CASCADE, related_name="webhook_endpoints"
+    )
     livemode = models.BooleanField(default=True)
     url = models.URLField(max_length=2000)
     description = models.CharField(max_length=200, blank=True)

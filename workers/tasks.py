@@ -84,3 +84,7 @@ def sweep_orphaned_objects() -> int:
 def purge_expired_records() -> int:
     """Outcomes, events and audit records past the tenants' records retention (5 years by default)."""
     return records_purge_expired()
+
+
+# Webhooks and idempotency (issue #6); imported here because Celery discovers `workers.tasks`.
+from workers import webhooks as _webhooks  # noqa: E402,F401

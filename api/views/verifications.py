@@ -24,6 +24,11 @@ from verification.selectors import (
 from verification.services.documents import document_upload
 from verification.services.redaction import verification_redact
 from verification.services.verifications import verification_cancel, verification_create, verification_submit
+from verification.test_mode import TEST_OUTCOMES
+
+
+def capture_url(request: Request, client_secret: str) -> str:
+    return request.build_absolute_uri(f"/v/{client_secret}")
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -71,6 +76,7 @@ class VerifiedOutputsSerializer(serializers.Serializer):
 
 class VerificationOutputSerializer(serializers.Serializer):
     id = serializers.UUIDField()
+    livemode = serializers.BooleanField()
     subject = serializers.CharField()
     type = serializers.ChoiceField(choices=VerificationType.choices)
     status = serializers.ChoiceField(choices=Status.choices)
@@ -105,6 +111,7 @@ class VerificationOutputSerializer(serializers.Serializer):
 
 class VerificationCreatedSerializer(VerificationOutputSerializer):
     client_secret = serializers.CharField(help_text="For the capture app; shown once, expires in an hour.")
+    capture_url = serializers.URLField(help_text="The hosted capture page: send the user here instead.")
 
 
 def _out(verification: Verification, principal: Principal, **extra: Any) -> dict[str, Any]:
@@ -139,6 +146,12 @@ class VerificationListCreateApi(APIView):
     class InputSerializer(serializers.Serializer):
         subject = serializers.CharField(max_length=128)
         type = serializers.ChoiceField(choices=VerificationType.choices)
+        return_url = serializers.URLField(
+            max_length=2000, required=False, help_text="Where the hosted capture page sends the user back."
+        )
+        test_outcome = serializers.ChoiceField(
+            choices=TEST_OUTCOMES, required=False, help_text="Test-mode keys only: force the decision."
+        )
 
         class Meta:
             ref_name = "VerificationCreateInput"
@@ -166,8 +179,13 @@ class VerificationListCreateApi(APIView):
         principal = _principal(request)
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        verification, secret = verification_create(tenant=principal.tenant, **payload.validated_data)
-        return Response(_out(verification, principal, client_secret=secret), status=status.HTTP_201_CREATED)
+        verification, secret = verification_create(
+            tenant=principal.tenant, livemode=principal.livemode, **payload.validated_data
+        )
+        return Response(
+            _out(verification, principal, client_secret=secret, capture_url=capture_url(request, secret)),
+            status=status.HTTP_201_CREATED,
+        )
 
     @extend_schema(
         operation_id="verifications_list",

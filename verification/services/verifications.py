@@ -21,6 +21,7 @@ from verification.tokens import new_client_secret, token_hash
 
 logger = logging.getLogger(__name__)
 
+
 def return_url_check(url: str) -> None:
     """https anywhere, or http only to a host the settings allow (local development, tests)."""
     parts = urlsplit(url)
