@@ -109,6 +109,7 @@ def capture_page(request: HttpRequest, client_secret: str) -> HttpResponse:
                 "status": verification.status,
                 "return_url": verification.return_url,
                 "last_error": verification.last_error,
+                "uploaded": sorted(verification.documents.values_list("kind", flat=True)),
             },
         },
     )

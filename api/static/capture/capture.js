@@ -8,6 +8,9 @@
   var base = "/v1/verifications/" + config.verification_id;
   var order = ["id_front", "id_back", "selfie", "submit"];
   var chosen = {};
+  var uploaded = {};  // kinds already stored (a retake replaces one; the others are kept)
+  var skipped = {};
+  (config.uploaded || []).forEach(function (kind) { uploaded[kind] = true; });
 
   function $(selector) { return document.querySelector(selector); }
   function all(selector) { return Array.prototype.slice.call(document.querySelectorAll(selector)); }
@@ -26,7 +29,12 @@
 
   function clearProblem() { $("#problem").hidden = true; }
 
-  function next(step) { show(order[order.indexOf(step) + 1]); }
+  // The next step still to do: a photo already uploaded (or a back skipped) is not asked again.
+  function next(step) {
+    var i = order.indexOf(step) + 1;
+    while (i < order.length - 1 && (uploaded[order[i]] || skipped[order[i]])) i += 1;
+    show(order[i]);
+  }
 
   function call(method, path, body) {
     return fetch(base + path, {
@@ -72,6 +80,7 @@
         button.textContent = "Use this photo";
         if (result.ok) {
           clearProblem();
+          uploaded[kind] = true;
           next(kind);
         } else {
           var error = errorOf(result);
@@ -87,7 +96,11 @@
   });
 
   all("button[data-skip]").forEach(function (button) {
-    button.addEventListener("click", function () { clearProblem(); next(button.dataset.skip); });
+    button.addEventListener("click", function () {
+      clearProblem();
+      skipped[button.dataset.skip] = true;
+      next(button.dataset.skip);
+    });
   });
 
   $("#submit").addEventListener("click", function () {
@@ -109,6 +122,7 @@
   function retake(lastError) {
     var step = lastError.step || "id_front";
     problem(lastError.code, lastError.message);
+    uploaded[step] = false;
     var input = $('[data-file="' + step + '"]');
     if (input) input.value = "";
     var upload = $('[data-upload="' + step + '"]');
@@ -165,6 +179,6 @@
   } else if (config.status !== "requires_input") {
     finish(config.status);
   } else {
-    show("id_front");
+    next("start");
   }
 })();

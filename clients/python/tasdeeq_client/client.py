@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import time
 import uuid
 from typing import Any
@@ -202,7 +203,7 @@ class WebhookEndpoints:
         data = self._client.request("POST", f"/v1/webhook-endpoints/{endpoint_id}/rotate-secret", json=body)
         return WebhookEndpoint.from_dict(data)
 
-    def deliveries(self, endpoint_id: str) -> list[WebhookDelivery]:
+    def deliveries(self, endpoint_id: str) -> builtins.list[WebhookDelivery]:
         data = self._client.request("GET", f"/v1/webhook-endpoints/{endpoint_id}/deliveries")
         return [WebhookDelivery.from_dict(item) for item in data["results"]]
 
