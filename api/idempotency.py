@@ -55,7 +55,8 @@ def _canonical(content_type: str, body: bytes) -> bytes:
 
 def request_fingerprint(request: HttpRequest, body: bytes) -> str:
     digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())
-    digest.update(_canonical(request.content_type or request.META.get("CONTENT_TYPE", ""), body))
+    # The raw header: `request.content_type` has lost the parameters (the boundary among them).
+    digest.update(_canonical(request.META.get("CONTENT_TYPE", ""), body))
     return digest.hexdigest()
 
 

@@ -17,7 +17,11 @@ from verification.services.webhooks import webhook_delivery_attempt, webhooks_fa
 def test_endpoints_are_created_listed_updated_and_deleted(api: APIClient, other_api: APIClient) -> None:
     created = api.post(
         "/v1/webhook-endpoints",
-        {"url": "http://127.0.0.1:9/hooks", "enabled_events": ["verification.verified"], "description": "shop"},
+        {
+            "url": "http://127.0.0.1:9/hooks",
+            "enabled_events": ["verification.verified"],
+            "description": "shop",
+        },
     )
     assert created.status_code == 201, created.json()
     body = created.json()
@@ -65,13 +69,17 @@ def test_private_and_link_local_destinations_are_refused_at_creation(api: APICli
 
 @override_settings(OUTBOUND_ALLOWED_NETWORKS=[])
 def test_loopback_is_refused_unless_the_setting_allows_it(api: APIClient) -> None:
-    response = api.post("/v1/webhook-endpoints", {"url": "http://127.0.0.1:8080/hooks", "enabled_events": ["*"]})
+    response = api.post(
+        "/v1/webhook-endpoints", {"url": "http://127.0.0.1:8080/hooks", "enabled_events": ["*"]}
+    )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "webhook_url_not_allowed"
 
 
 def test_unknown_event_types_are_refused(api: APIClient) -> None:
-    response = api.post("/v1/webhook-endpoints", {"url": "http://127.0.0.1:9/h", "enabled_events": ["user.created"]})
+    response = api.post(
+        "/v1/webhook-endpoints", {"url": "http://127.0.0.1:9/h", "enabled_events": ["user.created"]}
+    )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "validation_error"
 
@@ -119,7 +127,9 @@ def test_test_mode_endpoints_are_separate_from_live_ones(api: APIClient, tenant:
     _, test_key = api_key_create(tenant=tenant, livemode=False)
     test_api = APIClient()
     test_api.credentials(HTTP_AUTHORIZATION=f"Bearer {test_key}")
-    live = api.post("/v1/webhook-endpoints", {"url": "http://127.0.0.1:9/live", "enabled_events": ["*"]}).json()
+    live = api.post(
+        "/v1/webhook-endpoints", {"url": "http://127.0.0.1:9/live", "enabled_events": ["*"]}
+    ).json()
     test = test_api.post("/v1/webhook-endpoints", {"url": "http://127.0.0.1:9/test", "enabled_events": ["*"]})
     assert test.json()["livemode"] is False
     assert [e["id"] for e in test_api.get("/v1/webhook-endpoints").json()["results"]] == [test.json()["id"]]
