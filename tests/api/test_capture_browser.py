@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from django.db import connection
 from PIL import ImageFilter
+from playwright.sync_api import FilePayload
 
 from api.views.capture import UPLOAD_HINTS
 from tests.receiver import webhook_receiver
@@ -40,7 +41,7 @@ CHROMIUM_ARGS = [
 ]
 
 
-def _jpeg(name: str, data: bytes) -> dict[str, Any]:
+def _jpeg(name: str, data: bytes) -> FilePayload:
     return {"name": name, "mimeType": "image/jpeg", "buffer": data}
 
 
