@@ -47,7 +47,6 @@ def _endpoint(request: Request, endpoint_id: str) -> WebhookEndpoint:
 
 class EndpointOutputSerializer(serializers.Serializer):
     id = serializers.UUIDField()
-    object = serializers.SerializerMethodField()
     livemode = serializers.BooleanField()
     url = serializers.URLField()
     description = serializers.CharField()
@@ -61,9 +60,6 @@ class EndpointOutputSerializer(serializers.Serializer):
 
     class Meta:
         ref_name = "WebhookEndpoint"
-
-    def get_object(self, obj: WebhookEndpoint) -> str:
-        return "webhook_endpoint"
 
 
 class EndpointWithSecretSerializer(EndpointOutputSerializer):

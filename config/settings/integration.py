@@ -5,6 +5,7 @@ from django.core.exceptions import ImproperlyConfigured
 from config import local_secrets
 from config.env import data_dir, env_int, env_list, env_str
 from config.settings.api import REST_FRAMEWORK as _REST_FRAMEWORK
+from config.settings.api import SPECTACULAR_SETTINGS as _SPECTACULAR_SETTINGS
 from config.settings.base import MIDDLEWARE as _MIDDLEWARE
 from config.settings.broker import CELERY_BEAT_SCHEDULE as _BEAT_SCHEDULE
 
@@ -38,6 +39,15 @@ REST_FRAMEWORK = {
         "api.throttling.ApiKeyRateThrottle",
         "api.throttling.ClientSecretRateThrottle",
     ],
+}
+
+SPECTACULAR_SETTINGS = {
+    **_SPECTACULAR_SETTINGS,
+    "ENUM_NAME_OVERRIDES": {
+        **_SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"],  # type: ignore[dict-item]
+        "WebhookEndpointStatusEnum": "verification.models_integration.EndpointStatus.choices",
+        "WebhookDeliveryStatusEnum": "verification.models_integration.DeliveryStatus.choices",
+    },
 }
 
 # --- Hosted capture page -------------------------------------------------------------------------
