@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -90,19 +91,33 @@ def test_a_decision_reaches_the_receiver_signed_and_in_order(
     assert all(d.attempt_log[0].status_code == 200 for d in deliveries)
 
 
-def test_the_outbox_survives_a_broker_outage(
-    live_server: Any, celery_worker_process: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def test_the_outbox_survives_a_broker_outage(live_server: Any, celery_worker_process: Path) -> None:
     tenant, key = tenant_create(slug="outage-market")
     client = Tasdeeq(key, live_server.url)
     with webhook_receiver() as receiver:
         endpoint = client.webhook_endpoints.create(url=receiver.url, enabled_events=["verification.canceled"])
         verification, _ = verification_create(tenant=tenant, subject="seller-1", type="document")
-        with broker_unreachable(), caplog.at_level(logging.WARNING):
-            # The change commits although its kick cannot be queued: the caller sees no error.
-            verification_cancel(verification=verification)
-        assert "could not queue fan-out" in caplog.text
+        # A handler on the module's logger itself: another test may have reconfigured propagation.
+        records = _Records()
+        logging.getLogger("verification.services.webhooks").addHandler(records)
+        try:
+            with broker_unreachable():
+                # The change commits although its kick cannot be queued: the caller sees no error.
+                verification_cancel(verification=verification)
+        finally:
+            logging.getLogger("verification.services.webhooks").removeHandler(records)
+        assert any("could not queue fan-out" in m for m in records.messages), records.messages
         event = Event.objects.get(verification=verification, type="verification.canceled")
+        time.sleep(2)  # had the kick reached the worker, it would have fanned out by now
         assert not EventFanout.objects.filter(event=event).exists()
         assert not WebhookDelivery.objects.exists()
         # The broker is back; the periodic fan-out (what beat sends every 30 s) drains the outbox.
