@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import override_settings
 from rest_framework.test import APIClient
@@ -135,3 +137,15 @@ def test_test_mode_endpoints_are_separate_from_live_ones(api: APIClient, tenant:
     assert [e["id"] for e in test_api.get("/v1/webhook-endpoints").json()["results"]] == [test.json()["id"]]
     assert test_api.get(f"/v1/webhook-endpoints/{live['id']}").status_code == 404
     assert WebhookDelivery.objects.count() == 0
+
+
+def test_metrics_report_the_webhook_backlog(api: APIClient, tenant: Tenant, client: Any) -> None:
+    api.post("/v1/webhook-endpoints", {"url": "http://127.0.0.1:9/h", "enabled_events": ["*"]})
+    verification, _ = verification_create(tenant=tenant, subject="seller-1", type="document")
+    verification_cancel(verification=verification)
+    before = client.get("/metrics").content.decode()
+    assert "tasdeeq_webhook_outbox_pending 1.0" in before
+    webhooks_fanout()
+    after = client.get("/metrics").content.decode()
+    assert 'tasdeeq_webhook_deliveries{status="pending"} 1.0' in after
+    assert "tasdeeq_webhook_outbox_pending 0.0" in after
