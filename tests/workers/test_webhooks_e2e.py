@@ -106,15 +106,21 @@ def test_the_outbox_survives_a_broker_outage(live_server: Any, celery_worker_pro
     with webhook_receiver() as receiver:
         endpoint = client.webhook_endpoints.create(url=receiver.url, enabled_events=["verification.canceled"])
         verification, _ = verification_create(tenant=tenant, subject="seller-1", type="document")
-        # A handler on the module's logger itself: another test may have reconfigured propagation.
-        records = _Records()
-        logging.getLogger("verification.services.webhooks").addHandler(records)
+        # A handler on the module's logger itself, enabled: another test may have reconfigured
+        # logging (dictConfig disables loggers it does not name).
+        logger = logging.getLogger("verification.services.webhooks")
+        records, was_disabled = _Records(), logger.disabled
+        logger.addHandler(records)
+        logger.disabled = False
         try:
             with broker_unreachable():
+                with pytest.raises(Exception):  # noqa: B017, PT011 - kombu's error classes vary
+                    celery_app.send_task("webhooks.fanout")  # the publisher really cannot reach it
                 # The change commits although its kick cannot be queued: the caller sees no error.
                 verification_cancel(verification=verification)
         finally:
-            logging.getLogger("verification.services.webhooks").removeHandler(records)
+            logger.removeHandler(records)
+            logger.disabled = was_disabled
         assert any("could not queue fan-out" in m for m in records.messages), records.messages
         event = Event.objects.get(verification=verification, type="verification.canceled")
         time.sleep(2)  # had the kick reached the worker, it would have fanned out by now
