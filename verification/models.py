@@ -41,6 +41,7 @@ class ApiKey(models.Model):
 
 class VerificationType(models.TextChoices):
     DOCUMENT = "document"
+    PHONE = "phone"
 
 
 class Status(models.TextChoices):
@@ -407,3 +408,12 @@ class PurgeRun(models.Model):
 
     def __str__(self) -> str:
         return self.job
+
+
+# --- Third-party adapters and phone verification (verification/models_providers.py) -------------
+from verification.models_providers import (  # noqa: E402, F401
+    LivenessSession,
+    PhoneChallenge,
+    ProviderCall,
+    ProviderCircuit,
+)
