@@ -23,10 +23,11 @@ PROVIDER = "aws_liveness"
 
 
 def liveness_session_create(*, verification: Verification) -> LivenessSession:
-    """A new session (raises kyc ProviderError when the provider cannot be asked).
+    """A new session for a new attempt of the app (raises ProviderError when the provider cannot
+    be asked); processing reads the newest one.
 
-    The n-th session of a verification has a fixed idempotency key and ClientRequestToken, so a
-    retried request (the app's network dropped the answer) gets the same session, not a second one.
+    The n-th session of a verification has a fixed idempotency key and ClientRequestToken, so the
+    retries inside one request (a timeout, a 5xx) never create a second session at the provider.
     """
     require_status(verification, Status.REQUIRES_INPUT, action="start liveness for")
     if verification.type != VerificationType.DOCUMENT:
