@@ -4,7 +4,7 @@ It speaks botocore's JSON protocol (POST /, `X-Amz-Target: <Service>.<Operation>
 `application/x-amz-json-1.1`), answering as the AWS API references document:
 - Rekognition DetectFaces, CreateFaceLivenessSession, GetFaceLivenessSessionResults;
 - Textract AnalyzeID.
-Anything else (CompareFaces, ...) is forwarded unchanged to moto's server, so an adapter has one
+Anything else (CompareFaces, SNS Publish, ...) is forwarded unchanged to moto's server, so an adapter has one
 endpoint and moto stays the source of truth where it supports the operation.
 
 Faults are scripted per operation, consumed one per request: an HTTP error with an AWS error type
@@ -19,6 +19,8 @@ import base64
 import json
 import threading
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from collections import Counter, deque
@@ -204,6 +206,8 @@ def start_standin(forward_to: str) -> tuple[StandIn, ThreadingHTTPServer]:
             target = self.headers.get("X-Amz-Target", "")
             operation = target.rpartition(".")[2]
             body = json.loads(raw or b"{}") if target else {}
+            if not target:  # the query protocol (SNS): Action=Publish&... in a form body
+                operation = urllib.parse.parse_qs(raw.decode()).get("Action", [""])[0]
             with standin.arrived:
                 standin.requests[operation] += 1
                 standin.shapes[operation] = _shape(body)
@@ -217,7 +221,10 @@ def start_standin(forward_to: str) -> tuple[StandIn, ThreadingHTTPServer]:
                 if fault.hold is not None:
                     fault.hold.wait(120)
                 if fault.status:
-                    self._json(fault.status, {"__type": fault.error_type, "message": "injected fault"})
+                    if target:
+                        self._json(fault.status, {"__type": fault.error_type, "message": "injected fault"})
+                    else:
+                        self._xml_error(fault.status, fault.error_type)
                     return
             answer = standin.answer(operation, body) if target else None
             if answer is None:
@@ -236,6 +243,19 @@ def start_standin(forward_to: str) -> tuple[StandIn, ThreadingHTTPServer]:
                 self.wfile.write(data)
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the caller gave up (timeout) or died (a killed worker)
+
+        def _xml_error(self, status: int, code: str) -> None:
+            kind = "Receiver" if status >= 500 else "Sender"
+            data = (
+                f"<ErrorResponse><Error><Type>{kind}</Type><Code>{code}</Code>"
+                f"<Message>injected fault</Message></Error><RequestId>{uuid.uuid4()}</RequestId>"
+                "</ErrorResponse>"
+            ).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "text/xml")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
 
         def _forward(self, raw: bytes) -> None:
             headers = {k: v for k, v in self.headers.items() if k.lower() not in {"host", "content-length"}}
