@@ -139,13 +139,13 @@ _PROVIDER_CODES = [
     ReasonCode(
         "liveness_not_completed",
         Action.RETRY,
-        "liveness",
+        "selfie",
         "Please complete the live selfie check.",
     ),
     ReasonCode(
         "liveness_session_expired",
         Action.RETRY,
-        "liveness",
+        "selfie",
         "The live selfie check timed out. Please do it again.",
     ),
     ReasonCode(
