@@ -137,6 +137,12 @@ _PROVIDER_CODES = [
         "We need a person to check the details on your document.",
     ),
     ReasonCode(
+        "provider_document_no_mrz",
+        Action.REVIEW,
+        None,
+        "We need a person to check the details on your document.",
+    ),
+    ReasonCode(
         "liveness_not_completed",
         Action.RETRY,
         "selfie",

@@ -80,6 +80,9 @@ def liveness_check(result: LivenessResult | None, thresholds: ProviderThresholds
 
 def document_check(result: IdAnalysisResult, mrz_identity: Mapping[str, Any]) -> CheckResult:
     """Cross-check the provider's reading of the visual zone against the MRZ (digests, not values)."""
+    if not any(mrz_identity.get(name) for name in COMPARED_FIELDS):
+        # Nothing read locally to compare with (no MRZ, e.g. most driving licences): a person looks.
+        return inconclusive(DOCUMENT, "provider_document_no_mrz", compared=0.0)
     compared = agreed = 0
     for name in COMPARED_FIELDS:
         field = result.fields.get(name)

@@ -222,3 +222,22 @@ def test_invalid_provider_policies_are_refused(tenant: Tenant, providers: Any) -
     with pytest.raises(InvalidInput) as refused:
         tenant_set_policy(tenant=tenant, policy={"providers": providers})
     assert refused.value.code == "invalid_policy"
+
+
+def test_analyze_id_without_an_mrz_to_compare_goes_to_review(tenant: Tenant, providers_on: StandIn) -> None:
+    providers_on.id_type = "DRIVER LICENSE FRONT"
+    providers_on.id_fields = textract_fields()
+    base = local()
+    no_mrz = PipelineResult(
+        [r if r.name != "document" else inconclusive("document", "document_unreadable") for r in base.results]
+    )
+    result, status = run(tenant, {"aws_textract": "fallback"}, no_mrz)
+    assert names(result.results)["provider_document"] == ("inconclusive", ("provider_document_no_mrz",))
+    assert status == Status.NEEDS_REVIEW
+
+
+def test_analyze_id_reading_nothing_comparable_goes_to_review(tenant: Tenant, providers_on: StandIn) -> None:
+    providers_on.id_fields = {"FIRST_NAME": "ANNA"}
+    result, status = run(tenant, {"aws_textract": "required"}, local())
+    assert names(result.results)["provider_document"] == ("inconclusive", ("provider_document_unreadable",))
+    assert status == Status.NEEDS_REVIEW
