@@ -43,6 +43,7 @@ class ApiKey(models.Model):
 
 class VerificationType(models.TextChoices):
     DOCUMENT = "document"
+    PHONE = "phone"
 
 
 class Status(models.TextChoices):
@@ -420,4 +421,11 @@ class PurgeRun(models.Model):
         return self.job
 
 
+# --- Third-party adapters and phone verification (verification/models_providers.py) -------------
 from verification.models_integration import *  # noqa: E402,F403
+from verification.models_providers import (  # noqa: E402, F401
+    LivenessSession,
+    PhoneChallenge,
+    ProviderCall,
+    ProviderCircuit,
+)

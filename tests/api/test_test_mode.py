@@ -128,3 +128,28 @@ def test_return_url_must_be_https_or_an_allowed_host(api: APIClient) -> None:
     )
     assert bad.status_code == 400
     assert bad.json()["error"]["code"] == "return_url_not_allowed"
+
+
+def test_a_test_mode_verification_skips_the_tenants_providers(tenant: Tenant) -> None:
+    from kyc.results import passed
+    from verification.models import ProviderCall
+    from verification.pipeline import PipelineResult
+    from verification.policy import Policy
+    from verification.services.providers import run_provider_checks
+    from verification.services.verifications import verification_create
+
+    policy = Policy.from_mapping({"providers": {"aws_rekognition": "required", "aws_textract": "required"}})
+    local = PipelineResult([passed("face_match"), passed("document")])
+    test, _ = verification_create(tenant=tenant, subject="s", type="document", livemode=False)
+    assert (
+        run_provider_checks(verification=test, policy=policy, images={"selfie": b"x"}, local=local) is local
+    )
+    assert not ProviderCall.objects.exists()
+
+
+def test_phone_verifications_are_refused_in_test_mode(test_api: APIClient) -> None:
+    response = test_api.post(
+        "/v1/verifications", {"subject": "s", "type": "phone", "phone_number": "+923001234567"}
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "test_mode_only"

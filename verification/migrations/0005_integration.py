@@ -25,7 +25,7 @@ def _existing_events(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('verification', '0004_merge_0003_retention_privacy_0003_review'),
+        ('verification', '0005_providers'),
     ]
 
     operations = [
