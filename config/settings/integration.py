@@ -64,9 +64,13 @@ if _receipt_keys is None and _PROFILE == "production":
 TASDEEQ_RECEIPT_KEYS = _receipt_keys or local_secrets.receipt_keys_load_or_create(data_dir())
 TASDEEQ_RECEIPT_ISSUER = env_str("TASDEEQ_RECEIPT_ISSUER", "tasdeeq") or "tasdeeq"
 
-CELERY_BEAT_SCHEDULE = {
-    **_BEAT_SCHEDULE,
-    "webhooks-fanout": {"task": "webhooks.fanout", "schedule": 30.0},
-    "webhooks-deliver-due": {"task": "webhooks.deliver_due", "schedule": 60.0},
-    "idempotency-purge": {"task": "idempotency.purge", "schedule": 3600.0},
-}
+# Updated in place: other settings modules re-export the same dict, and the last import must not
+# drop these entries.
+_BEAT_SCHEDULE.update(
+    {
+        "webhooks-fanout": {"task": "webhooks.fanout", "schedule": 30.0},
+        "webhooks-deliver-due": {"task": "webhooks.deliver_due", "schedule": 60.0},
+        "idempotency-purge": {"task": "idempotency.purge", "schedule": 3600.0},
+    }
+)
+CELERY_BEAT_SCHEDULE = _BEAT_SCHEDULE

@@ -263,3 +263,17 @@ def test_the_readme_snippet_verifies_a_real_signature() -> None:
     assert not namespace["verify"](
         body, signature_header(["whsec_new"], body, int(time.time()) - 600), "whsec_new"
     )
+
+
+def test_beat_schedules_the_fan_out_the_retries_and_the_idempotency_purge() -> None:
+    from django.conf import settings
+
+    from config.celery import app
+
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert {"webhooks.fanout", "webhooks.deliver_due", "idempotency.purge"} <= scheduled
+    assert "verification.expire_phone_challenges" in scheduled  # the other modules' entries stay
+    app.loader.import_default_modules()
+    assert {"webhooks.fanout", "webhooks.deliver", "webhooks.deliver_due", "idempotency.purge"} <= set(
+        app.tasks
+    )

@@ -75,6 +75,8 @@ class Verification:
     documents_expire_at: datetime | None
     documents_deleted_at: datetime | None
     redacted_at: datetime | None
+    # A phone verification's state (masked number, attempts); None for other types.
+    phone: dict[str, Any] | None = None
     # Only in the answer to create:
     client_secret: str | None = None
     capture_url: str | None = None
@@ -99,6 +101,7 @@ class Verification:
             documents_expire_at=_dt(data.get("documents_expire_at")),
             documents_deleted_at=_dt(data.get("documents_deleted_at")),
             redacted_at=_dt(data.get("redacted_at")),
+            phone=data.get("phone"),
             client_secret=data.get("client_secret"),
             capture_url=data.get("capture_url"),
         )
