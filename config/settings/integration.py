@@ -12,13 +12,16 @@ from config.settings.broker import CELERY_BEAT_SCHEDULE as _BEAT_SCHEDULE
 # --- Webhooks ------------------------------------------------------------------------------------
 # Seconds between attempts after each failure (jitter adds up to 10%); the last attempt comes a bit
 # over three days after the first.
-WEBHOOK_RETRY_SCHEDULE = [
-    int(s)
-    for s in env_list(
-        "WEBHOOK_RETRY_SCHEDULE",
-        ["300", "1800", "7200", "18000", "36000", "36000", "36000", "43200", "86400"],
-    )
-]
+try:
+    WEBHOOK_RETRY_SCHEDULE = [
+        int(s)
+        for s in env_list(
+            "WEBHOOK_RETRY_SCHEDULE",
+            ["300", "1800", "7200", "18000", "36000", "36000", "36000", "43200", "86400"],
+        )
+    ]
+except ValueError as _exc:
+    raise ImproperlyConfigured("WEBHOOK_RETRY_SCHEDULE must be comma-separated seconds.") from _exc
 # An endpoint failing (no 2xx) for this long is disabled, and the tenant gets a notice.
 WEBHOOK_DISABLE_AFTER_SECONDS = env_int("WEBHOOK_DISABLE_AFTER_SECONDS", 3 * 24 * 3600)
 # How long the previous secret keeps signing after a rotation, unless the rotation says otherwise.
