@@ -41,6 +41,7 @@ class ApiKey(models.Model):
 
 class VerificationType(models.TextChoices):
     DOCUMENT = "document"
+    AFFILIATION = "affiliation"  # community membership (issue #8)
 
 
 class Status(models.TextChoices):
@@ -98,6 +99,7 @@ class DocumentKind(models.TextChoices):
     ID_FRONT = "id_front"
     ID_BACK = "id_back"
     SELFIE = "selfie"
+    ATTESTATION_QR = "attestation_qr"  # a photo of a membership card's QR code (issue #8)
 
 
 class Document(models.Model):
@@ -407,3 +409,6 @@ class PurgeRun(models.Model):
 
     def __str__(self) -> str:
         return self.job
+
+
+from verification.models_affiliation import *  # noqa: E402,F403
