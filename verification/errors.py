@@ -73,3 +73,11 @@ class Gone(DomainError):
 
     code = "gone"
     message = "This resource no longer exists."
+
+
+class UnsupportedBackend(RuntimeError):
+    """A configured storage or broker backend that an operation does not know how to inspect.
+
+    Not a request error: operators see it (in `verify_retention` output) and choose a supported
+    backend (S3 or the filesystem for documents; Redis or the filesystem for the broker).
+    """

@@ -24,6 +24,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Q
 
+from verification.errors import UnsupportedBackend
 from verification.models import (
     AuditRecord,
     Document,
@@ -230,7 +231,7 @@ def _broker_messages(queues: list[str]) -> Iterator[tuple[str, bytes | str]]:
             for path in sorted(Path(str(folder)).glob("*.msg")):
                 yield "filesystem", path.read_bytes()
             return
-        raise NotImplementedError(f"cannot inspect a {transport} broker")
+        raise UnsupportedBackend(f"cannot inspect a {transport} broker")
 
 
 def scan_broker(*, queues: list[str], report: Report) -> None:
@@ -240,7 +241,7 @@ def scan_broker(*, queues: list[str], report: Report) -> None:
             count += 1
             if not message_carries_only_ids(raw):
                 report.findings.append(Finding("broker", "message_with_more_than_ids", queue))
-    except NotImplementedError as exc:
+    except UnsupportedBackend as exc:
         report.scanned["broker"] = {"skipped": str(exc)}
         return
     report.scanned["broker"] = {"queues": queues, "messages": count}

@@ -5,6 +5,7 @@ from config.settings.base import *  # noqa: F403
 from config.settings.broker import *  # noqa: F403
 from config.settings.database import *  # noqa: F403
 from config.settings.logging import *  # noqa: F403
+from config.settings.outbound import *  # noqa: F403
 from config.settings.review import *  # noqa: F403
 from config.settings.security import *  # noqa: F403
 from config.settings.storage import *  # noqa: F403

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from kyc.intake import UploadRejected, normalize_upload
 from verification.crypto import Sealed, seal, unseal
-from verification.errors import InvalidInput, UnsupportedFileType, UploadTooLarge
+from verification.errors import InvalidInput, UnsupportedBackend, UnsupportedFileType, UploadTooLarge
 from verification.models import Document, ObjectDeletion, Status, Verification
 from verification.retention import document_expiry_at_upload
 from verification.services.audit import audit_record
@@ -162,7 +162,7 @@ def document_objects() -> Iterator[tuple[str, datetime]]:
             yield summary.key, summary.last_modified
         return
     if not isinstance(storage, FileSystemStorage):
-        raise NotImplementedError("listing is implemented for S3 and the filesystem storage")
+        raise UnsupportedBackend("listing is implemented for S3 and the filesystem storage")
     root = str(storage.location)
     for folder, _dirs, files in os.walk(root):
         for name in files:
