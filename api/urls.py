@@ -69,3 +69,30 @@ urlpatterns += [
     ),
     path("review/images/<str:token>", review_views.ReviewImageApi.as_view(), name="review-api-image"),
 ]
+
+# --- Community affiliation (issue #8): the member's routes and /v1/org/ for organisations ----------
+from api.views import affiliation as affiliation_views  # noqa: E402
+
+urlpatterns += [
+    path(
+        "verifications/<str:verification_id>/attestation",
+        affiliation_views.VerificationAttestationApi.as_view(),
+        name="verification-attestation",
+    ),
+    path(
+        "verifications/<str:verification_id>/confirmation-request",
+        affiliation_views.VerificationConfirmationRequestApi.as_view(),
+        name="verification-confirmation-request",
+    ),
+    path(
+        "org/confirmation-requests",
+        affiliation_views.OrgConfirmationRequestListApi.as_view(),
+        name="org-confirmation-requests",
+    ),
+    path(
+        "org/confirmation-requests/<str:request_id>/answer",
+        affiliation_views.OrgConfirmationAnswerApi.as_view(),
+        name="org-confirmation-answer",
+    ),
+    path("org/revocations", affiliation_views.OrgRevocationApi.as_view(), name="org-revocations"),
+]

@@ -48,14 +48,14 @@ def _decode_one(detector: cv2.QRCodeDetector, image: np.ndarray) -> str | None:
     except cv2.error:
         ok, texts = False, ()
     if ok:
-        for text in texts:
-            if text:
-                return str(text)
+        for found in texts:
+            if found:
+                return str(found)
     try:
-        text, _points, _straight = detector.detectAndDecode(image)
+        single, _corners, _code = detector.detectAndDecode(image)
     except cv2.error:
         return None
-    return str(text) if text else None
+    return str(single) if single else None
 
 
 def decode_qr(image: DecodedImage) -> str | None:

@@ -165,7 +165,9 @@ class ConfirmationRequest(models.Model):
     member_ref_ciphertext = models.BinaryField(null=True, blank=True)
     member_ref_key_id = models.CharField(max_length=64, blank=True)
     member_ref_wrapped_key = models.BinaryField(null=True, blank=True)
-    state = models.CharField(max_length=16, choices=ConfirmationState.choices, default=ConfirmationState.PENDING)
+    state = models.CharField(
+        max_length=16, choices=ConfirmationState.choices, default=ConfirmationState.PENDING
+    )
     deadline = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
     answered_at = models.DateTimeField(null=True, blank=True)

@@ -84,3 +84,6 @@ def sweep_orphaned_objects() -> int:
 def purge_expired_records() -> int:
     """Outcomes, events and audit records past the tenants' records retention (5 years by default)."""
     return records_purge_expired()
+
+
+from workers import affiliation_tasks  # noqa: E402,F401  (issue #8: registers the affiliation tasks)

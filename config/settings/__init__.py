@@ -10,3 +10,8 @@ from config.settings.review import *  # noqa: F403
 from config.settings.security import *  # noqa: F403
 from config.settings.storage import *  # noqa: F403
 from config.settings.verification import *  # noqa: F403
+
+# isort: off
+# Last on purpose: it extends the broker module's beat schedule (issue #8).
+from config.settings.affiliation import *  # noqa: F403
+# isort: on

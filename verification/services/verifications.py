@@ -61,6 +61,10 @@ def verification_submit(*, verification: Verification, actor: str = "client") ->
         raise InvalidInput(
             "Upload the missing files before submitting.", code="missing_files", missing=missing
         )
+    if locked.type == VerificationType.AFFILIATION:  # issue #8: a token or a photo of its QR code
+        from verification.services.affiliation import affiliation_require_input
+
+        affiliation_require_input(verification=locked)
     transition(locked, Status.PROCESSING)
     locked.run_id = uuid.uuid4()
     locked.submissions += 1
