@@ -395,3 +395,74 @@ def test_confirmation_request_input_errors(api: APIClient, org: Organization) ->
         format="json",
     )
     assert wrong_type.status_code == 400 and wrong_type.json()["error"]["code"] == "wrong_verification_type"
+
+
+def test_redaction_erases_the_affiliation_and_any_pending_input(
+    api: APIClient, org: Organization, signer: Signer
+) -> None:
+    verified = submit_token(api, signer.token(str(org.id)))
+    pending_id, phone = open_affiliation(api, "member-1")
+    phone.post(
+        f"/v1/verifications/{pending_id}/attestation", {"token": signer.token(str(org.id))}, format="json"
+    )
+    asked_id, phone = open_affiliation(api, "member-1")
+    phone.post(
+        f"/v1/verifications/{asked_id}/confirmation-request",
+        {"organization": "jamat-london", "member_reference": MEMBER_REF},
+        format="json",
+    )
+    assert api.post("/v1/subjects/member-1/erase").status_code == 200
+    assert not Affiliation.objects.filter(verification=verified).exists()
+    assert not AttestationSubmission.objects.exists()
+    request = ConfirmationRequest.objects.get(verification_id=asked_id)
+    assert request.state == "expired" and request.member_ref_ciphertext is None
+    assert MEMBER_REF not in _all_rows_text()
+
+
+def test_the_org_management_command(signer: Signer, tmp_path: Any) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    def org(*args: str) -> Any:
+        out = StringIO()
+        call_command("org", *args, stdout=out)
+        return json.loads(out.getvalue())
+
+    created = org(
+        "create", "jamat-north", "--name", "Jamat North", "--community", "north", "--community", "leeds"
+    )
+    jwk = json.dumps({"kty": "OKP", "crv": "Ed25519", "x": base64url(signer.public_raw), "kid": signer.kid})
+    key_file = tmp_path / "pub.jwk"
+    key_file.write_text(jwk)
+    assert (
+        org("add-key", "jamat-north", "--kid", signer.kid, "--public-key", f"@{key_file}")["kid"]
+        == signer.kid
+    )
+    successor = new_signer("2027-01")
+    org("rotate-key", created["id"], "--kid", successor.kid, "--public-key", base64url(successor.public_raw))
+    token = org("create-credential", "jamat-north")["token"]
+    assert token.startswith("tqo_")
+    org("suspend", "jamat-north")
+    listed = org("list")
+    assert listed[0]["status"] == "suspended" and listed[0]["communities"] == ["leeds", "north"]
+    keys = {key["kid"]: key for key in listed[0]["keys"]}
+    assert keys[signer.kid]["valid_until"] is not None and keys[successor.kid]["valid_until"] is None
+    assert listed[0]["credentials"] == 1
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="invalid_public_key"):
+        org(
+            "add-key",
+            "jamat-north",
+            "--kid",
+            "bad",
+            "--public-key",
+            '{"kty":"OKP","crv":"Ed25519","x":"AA","d":"x"}',
+        )
+
+
+def base64url(raw: bytes) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()

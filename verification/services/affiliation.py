@@ -324,6 +324,16 @@ def affiliation_process(*, verification_id: str) -> str | None:
     return decision.status
 
 
+def affiliation_erase(*, verification: Verification) -> None:
+    """Redaction (called by verification_redact, under its row lock): the member's input and the
+    outcome both go; a pending confirmation request is closed."""
+    _minimise(verification, timezone.now())
+    ConfirmationRequest.objects.filter(verification=verification, state=ConfirmationState.PENDING).update(
+        state=ConfirmationState.EXPIRED
+    )
+    Affiliation.objects.filter(verification=verification).delete()
+
+
 # --- revocations of attestations already used -----------------------------------------------------
 
 
