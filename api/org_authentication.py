@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.permissions import BasePermission
@@ -60,3 +61,15 @@ class OrganizationCredentialAuthentication(BaseAuthentication):
 class IsOrganization(BasePermission):
     def has_permission(self, request: Request, view: Any) -> bool:
         return isinstance(request.auth, OrganizationPrincipal)
+
+
+class OrganizationCredentialScheme(OpenApiAuthenticationExtension):
+    target_class = "api.org_authentication.OrganizationCredentialAuthentication"
+    name = "organizationCredential"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An organisation's credential (tqo_...) from `manage.py org create-credential`.",
+        }

@@ -12,3 +12,15 @@ CELERY_BEAT_SCHEDULE = {
     **_BASE_SCHEDULE,
     "expire-confirmation-requests": {"task": "affiliation.expire_confirmations", "schedule": 60.0},
 }
+
+from config.settings.api import SPECTACULAR_SETTINGS as _SPECTACULAR  # noqa: E402
+
+SPECTACULAR_SETTINGS = {
+    **_SPECTACULAR,
+    "ENUM_NAME_OVERRIDES": {
+        **_SPECTACULAR["ENUM_NAME_OVERRIDES"],  # type: ignore[dict-item]
+        "ConfirmationStateEnum": "verification.models_affiliation.ConfirmationState.choices",
+        # Named too, now that two "state" enums exist (the review case's was "StateEnum" alone).
+        "ReviewStateEnum": "verification.models.ReviewState.choices",
+    },
+}
