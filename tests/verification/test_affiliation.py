@@ -466,3 +466,25 @@ def base64url(raw: bytes) -> str:
     import base64
 
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def test_file_kinds_belong_to_their_verification_type(api: APIClient) -> None:
+    from tests.affiliation import card_photo as photo_of
+
+    picture = photo_of("not a token")
+    verification_id, phone = open_affiliation(api)
+    refused = phone.post(
+        f"/v1/verifications/{verification_id}/files",
+        {"kind": "selfie", "file": SimpleUploadedFile("s.jpg", picture)},
+        format="multipart",
+    )
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "file_kind_not_allowed"
+    document_id = api.post("/v1/verifications", {"subject": "s", "type": "document"}, format="json").json()[
+        "id"
+    ]
+    refused = api.post(
+        f"/v1/verifications/{document_id}/files",
+        {"kind": "attestation_qr", "file": SimpleUploadedFile("c.jpg", picture)},
+        format="multipart",
+    )
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "file_kind_not_allowed"

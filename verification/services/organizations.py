@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import json
 import secrets
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,7 +28,7 @@ from verification.models import (
     OrganizationKey,
     OrganizationStatus,
 )
-from verification.outbound import DestinationNotAllowed, destination_check
+from verification.outbound import DestinationNotAllowed, OutboundError, destination_check
 from verification.services.audit import audit_record
 from verification.tokens import token_hash
 from verification.webhook_signing import secret_generate
@@ -68,6 +69,10 @@ def _webhook_check(url: str) -> None:
         destination_check(url)
     except DestinationNotAllowed as exc:
         raise InvalidInput("The webhook URL is not allowed.", code="webhook_url_not_allowed") from exc
+    except OutboundError as exc:  # e.g. the host does not resolve (yet)
+        raise InvalidInput(
+            "The webhook URL's host does not resolve.", code="webhook_url_unreachable"
+        ) from exc
 
 
 def _seal_secret(organization: Organization, secret: str) -> None:
@@ -121,8 +126,8 @@ def organization_get(*, ref: str) -> Organization:
     organization = Organization.objects.filter(slug=ref).first()
     if organization is None:
         try:
-            organization = Organization.objects.filter(pk=ref).first()
-        except (ValueError, Exception):  # a malformed UUID is simply not found
+            organization = Organization.objects.filter(pk=uuid.UUID(ref)).first()
+        except ValueError:  # not a UUID either: simply not found
             organization = None
     if organization is None:
         raise NotFound("No such organisation.", code="organization_not_found")
