@@ -121,7 +121,7 @@ _CODES += [
     ReasonCode(
         "attestation_unreadable",
         Action.RETRY,
-        "attestation",
+        None,
         "We could not read your membership attestation. Paste it again or photograph the QR code flat.",
     ),
     ReasonCode(
@@ -133,7 +133,7 @@ _CODES += [
     ReasonCode(
         "attestation_expired",
         Action.RETRY,
-        "attestation",
+        None,
         "This membership attestation has expired. Ask your organisation for a new one.",
     ),
     ReasonCode(

@@ -49,8 +49,11 @@ def never_revoked(iss: str, jti: str) -> bool:
     return False
 
 
-def check(token: str, *keys: IssuerKey, revoked: Any = never_revoked, now: datetime = NOW) -> CheckResult:
-    return check_attestation(token, keys=lookup(*keys), revoked=revoked, now=now)
+def check(
+    token: str, *keys: IssuerKey, revoked: Any = never_revoked, now: datetime | None = None
+) -> CheckResult:
+    # "now" when the check runs (NOW is when the module was imported, maybe minutes earlier).
+    return check_attestation(token, keys=lookup(*keys), revoked=revoked, now=now or datetime.now(tz=UTC))
 
 
 def test_a_valid_attestation_passes_and_carries_its_claims() -> None:
