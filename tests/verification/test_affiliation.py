@@ -489,3 +489,20 @@ def test_file_kinds_belong_to_their_verification_type(api: APIClient) -> None:
         format="multipart",
     )
     assert refused.status_code == 400 and refused.json()["error"]["code"] == "file_kind_not_allowed"
+
+
+def test_a_verification_waiting_for_its_organisation_is_not_requeued_as_stuck(
+    api: APIClient, org: Organization
+) -> None:
+    from verification.selectors import verifications_stuck_in_processing
+
+    verification_id, phone = open_affiliation(api)
+    phone.post(
+        f"/v1/verifications/{verification_id}/confirmation-request",
+        {"organization": "jamat-london", "member_reference": "MBR-1"},
+        format="json",
+    )
+    Verification.objects.filter(pk=verification_id).update(submitted_at=timezone.now() - timedelta(hours=1))
+    assert verifications_stuck_in_processing(older_than=timedelta(minutes=10)) == []
+    assert verification_process(verification_id=verification_id) is None  # a stray run changes nothing
+    assert Verification.objects.get(pk=verification_id).status == Status.PROCESSING
