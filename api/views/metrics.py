@@ -86,3 +86,9 @@ def metrics(request: HttpRequest) -> HttpResponse:
             error_body("authentication_failed", "A valid metrics token is needed."), status=401
         )
     return HttpResponse(generate_latest(_registry), content_type=CONTENT_TYPE_LATEST)
+
+
+# Issue #8: community affiliation's counts.
+from api.metrics_affiliation import AffiliationCollector  # noqa: E402
+
+_registry.register(AffiliationCollector())

@@ -506,3 +506,16 @@ def test_a_verification_waiting_for_its_organisation_is_not_requeued_as_stuck(
     assert verifications_stuck_in_processing(older_than=timedelta(minutes=10)) == []
     assert verification_process(verification_id=verification_id) is None  # a stray run changes nothing
     assert Verification.objects.get(pk=verification_id).status == Status.PROCESSING
+
+
+def test_metrics_count_confirmation_requests(api: APIClient, org: Organization) -> None:
+    verification_id, phone = open_affiliation(api)
+    phone.post(
+        f"/v1/verifications/{verification_id}/confirmation-request",
+        {"organization": "jamat-london", "member_reference": "MBR-1"},
+        format="json",
+    )
+    text = APIClient().get("/metrics").content.decode()
+    assert 'tasdeeq_confirmation_requests{state="pending"} 1.0' in text
+    assert "tasdeeq_confirmation_requests_overdue 0.0" in text
+    assert "MBR-1" not in text
