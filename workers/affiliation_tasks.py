@@ -10,7 +10,11 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from verification.outbound import OutboundError
-from verification.services.affiliation import confirmation_deliver, confirmations_expire
+from verification.services.affiliation import (
+    attestation_submissions_expire,
+    confirmation_deliver,
+    confirmations_expire,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -42,4 +46,5 @@ def deliver_confirmation_request(self: Task, request_id: str) -> str:
 
 @shared_task(name="affiliation.expire_confirmations", acks_late=True, soft_time_limit=120, time_limit=150)
 def expire_confirmation_requests() -> int:
-    return confirmations_expire()
+    """Unanswered requests past their deadline go to review; abandoned tokens past their TTL go."""
+    return confirmations_expire() + attestation_submissions_expire()

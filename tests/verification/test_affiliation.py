@@ -519,3 +519,22 @@ def test_metrics_count_confirmation_requests(api: APIClient, org: Organization) 
     assert 'tasdeeq_confirmation_requests{state="pending"} 1.0' in text
     assert "tasdeeq_confirmation_requests_overdue 0.0" in text
     assert "MBR-1" not in text
+
+
+def test_cancel_and_abandonment_leave_no_token(api: APIClient, org: Organization, signer: Signer) -> None:
+    from verification.services.affiliation import attestation_submissions_expire
+
+    canceled_id, phone = open_affiliation(api, "member-1")
+    phone.post(
+        f"/v1/verifications/{canceled_id}/attestation", {"token": signer.token(str(org.id))}, format="json"
+    )
+    assert api.post(f"/v1/verifications/{canceled_id}/cancel").status_code == 200
+    assert not AttestationSubmission.objects.filter(verification_id=canceled_id).exists()
+
+    abandoned_id, phone = open_affiliation(api, "member-2")
+    phone.post(
+        f"/v1/verifications/{abandoned_id}/attestation", {"token": signer.token(str(org.id))}, format="json"
+    )
+    assert attestation_submissions_expire() == 0
+    assert attestation_submissions_expire(now=timezone.now() + timedelta(days=31)) == 1
+    assert not AttestationSubmission.objects.exists()

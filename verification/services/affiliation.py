@@ -324,14 +324,28 @@ def affiliation_process(*, verification_id: str) -> str | None:
     return decision.status
 
 
-def affiliation_erase(*, verification: Verification) -> None:
-    """Redaction (called by verification_redact, under its row lock): the member's input and the
-    outcome both go; a pending confirmation request is closed."""
+def affiliation_inputs_discard(*, verification: Verification) -> None:
+    """Cancel (called by verification_cancel, under its row lock): the member's input goes and a
+    pending confirmation request is closed."""
     _minimise(verification, timezone.now())
     ConfirmationRequest.objects.filter(verification=verification, state=ConfirmationState.PENDING).update(
         state=ConfirmationState.EXPIRED
     )
+
+
+def affiliation_erase(*, verification: Verification) -> None:
+    """Redaction (called by verification_redact, under its row lock): the member's input and the
+    outcome both go."""
+    affiliation_inputs_discard(verification=verification)
     Affiliation.objects.filter(verification=verification).delete()
+
+
+def attestation_submissions_expire(*, now: datetime | None = None) -> int:
+    """A token submitted but never processed (the member gave up) lives no longer than documents
+    do: it goes when its verification's documents_expire_at has passed."""
+    now = now or timezone.now()
+    deleted, _ = AttestationSubmission.objects.filter(verification__documents_expire_at__lt=now).delete()
+    return deleted
 
 
 # --- revocations of attestations already used -----------------------------------------------------

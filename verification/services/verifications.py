@@ -81,6 +81,10 @@ def verification_submit(*, verification: Verification, actor: str = "client") ->
 def verification_cancel(*, verification: Verification, actor: str = "tenant") -> Verification:
     locked = Verification.objects.select_for_update().get(pk=verification.pk)
     transition(locked, Status.CANCELED)
+    if locked.type == VerificationType.AFFILIATION:  # issue #8: the member's input goes now
+        from verification.services.affiliation import affiliation_inputs_discard
+
+        affiliation_inputs_discard(verification=locked)
     locked.decided_at = timezone.now()
     retention_start(locked, decided_at=locked.decided_at)
     locked.run_id = None
