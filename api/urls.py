@@ -70,6 +70,27 @@ urlpatterns += [
     path("review/images/<str:token>", review_views.ReviewImageApi.as_view(), name="review-api-image"),
 ]
 
+# --- Phone codes and liveness sessions (api/views/phone.py) -------------------------------------
+from api.views import phone as phone_views  # noqa: E402
+
+urlpatterns += [
+    path(
+        "verifications/<str:verification_id>/phone-code",
+        phone_views.PhoneCodeApi.as_view(),
+        name="verification-phone-code",
+    ),
+    path(
+        "verifications/<str:verification_id>/phone-code/resend",
+        phone_views.PhoneCodeResendApi.as_view(),
+        name="verification-phone-code-resend",
+    ),
+    path(
+        "verifications/<str:verification_id>/liveness-session",
+        phone_views.LivenessSessionApi.as_view(),
+        name="verification-liveness-session",
+    ),
+]
+
 # --- Community affiliation (issue #8): the member's routes and /v1/org/ for organisations ----------
 from api.views import affiliation as affiliation_views  # noqa: E402
 

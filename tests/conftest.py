@@ -83,3 +83,42 @@ def other_api(db: None) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
     return client
+
+
+# --- Third-party adapters: moto (above) plus a stand-in for what moto does not implement ----------
+from tests.aws_standin import StandIn, start_standin  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def aws_standin_server(s3_server: str) -> Iterator[StandIn]:
+    standin, server = start_standin(forward_to=s3_server)
+    yield standin
+    server.shutdown()
+
+
+@pytest.fixture
+def aws_standin(aws_standin_server: StandIn) -> Iterator[StandIn]:
+    """The stand-in, reset before and after each test (faults, counters, sessions)."""
+    aws_standin_server.reset()
+    yield aws_standin_server
+    aws_standin_server.reset()
+
+
+@pytest.fixture
+def providers_on(aws_standin: StandIn, s3_server: str) -> Iterator[StandIn]:
+    """Every adapter enabled in this process, pointing at the stand-in and moto; fast backoff."""
+    env = aws_standin.worker_env()
+    with override_settings(
+        TASDEEQ_PROVIDERS=env["TASDEEQ_PROVIDERS"].split(","),
+        AWS_REGION=env["AWS_REGION"],
+        AWS_ACCESS_KEY_ID=env["AWS_ACCESS_KEY_ID"],
+        AWS_SECRET_ACCESS_KEY=env["AWS_SECRET_ACCESS_KEY"],
+        AWS_REKOGNITION_ENDPOINT_URL=aws_standin.url,
+        AWS_TEXTRACT_ENDPOINT_URL=aws_standin.url,
+        AWS_SNS_ENDPOINT_URL=s3_server,
+        PROVIDER_BACKOFF_BASE_MS=1,
+        PROVIDER_BACKOFF_MAX_MS=5,
+        PROVIDER_READ_TIMEOUT_SECONDS=1,
+        PROVIDER_CONNECT_TIMEOUT_SECONDS=1,
+    ):
+        yield aws_standin

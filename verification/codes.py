@@ -116,8 +116,55 @@ def lookup(code: str) -> ReasonCode:
     return CATALOGUE.get(code) or ReasonCode(code, Action.REVIEW, None, "We need a person to check this.")
 
 
+# --- Third-party adapters and phone verification (kyc/adapters/, verification/services/phone.py) --
+_PROVIDER_CODES = [
+    ReasonCode(
+        "provider_unavailable",
+        Action.REVIEW,
+        None,
+        "We need a person to finish checking your documents.",
+    ),
+    ReasonCode(
+        "provider_document_mismatch",
+        Action.REVIEW,
+        None,
+        "We need a person to check the details on your document.",
+    ),
+    ReasonCode(
+        "provider_document_unreadable",
+        Action.REVIEW,
+        None,
+        "We need a person to check the details on your document.",
+    ),
+    ReasonCode(
+        "provider_document_no_mrz",
+        Action.REVIEW,
+        None,
+        "We need a person to check the details on your document.",
+    ),
+    ReasonCode(
+        "liveness_not_completed",
+        Action.RETRY,
+        "selfie",
+        "Please complete the live selfie check.",
+    ),
+    ReasonCode(
+        "liveness_session_expired",
+        Action.RETRY,
+        "selfie",
+        "The live selfie check timed out. Please do it again.",
+    ),
+    ReasonCode(
+        "liveness_failed",
+        Action.REVIEW,
+        None,
+        "We need a person to look at your live selfie check.",
+    ),
+]
+CATALOGUE.update({entry.code: entry for entry in _PROVIDER_CODES})
+
 # --- Community affiliation (issue #8) --------------------------------------------------------------
-_CODES += [
+_AFFILIATION_CODES = [
     ReasonCode(
         "attestation_unreadable",
         Action.RETRY,
@@ -167,4 +214,4 @@ _CODES += [
         "Your organisation has not answered yet; a person will finish checking your membership.",
     ),
 ]
-CATALOGUE = {entry.code: entry for entry in _CODES}
+CATALOGUE.update({entry.code: entry for entry in _AFFILIATION_CODES})

@@ -41,6 +41,7 @@ class ApiKey(models.Model):
 
 class VerificationType(models.TextChoices):
     DOCUMENT = "document"
+    PHONE = "phone"
     AFFILIATION = "affiliation"  # community membership (issue #8)
 
 
@@ -411,4 +412,12 @@ class PurgeRun(models.Model):
         return self.job
 
 
+# --- Third-party adapters and phone verification (verification/models_providers.py), and community
+# affiliation (verification/models_affiliation.py, issue #8) ------------------------------------------
 from verification.models_affiliation import *  # noqa: E402,F403
+from verification.models_providers import (  # noqa: E402, F401
+    LivenessSession,
+    PhoneChallenge,
+    ProviderCall,
+    ProviderCircuit,
+)

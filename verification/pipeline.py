@@ -33,6 +33,8 @@ class PipelineResult:
     results: list[CheckResult]
     # Fields read from the document (personal data): kept encrypted until retention, never logged.
     identity: Mapping[str, Any] = field(default_factory=dict)
+    # Results kept for reviewers that do not decide (advisory providers, a replaced local result).
+    advisory: list[CheckResult] = field(default_factory=list)
 
 
 def _match_thresholds(policy: Policy) -> MatchThresholds:

@@ -8,7 +8,7 @@ sweep of the required checks verifies.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from kyc.results import CheckResult, Outcome
@@ -28,6 +28,9 @@ class Policy:
     required_checks: frozenset[str] = frozenset()
     face_match_accept: float | None = None
     face_match_reject: float | None = None
+    # Third-party adapters that run for this tenant: provider code -> "required" | "advisory" |
+    # "fallback" (verification/services/providers.py says what each mode does).
+    providers: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def for_tenant(cls, tenant: Tenant, *, default_attempts: int = 3) -> Policy:
@@ -45,6 +48,7 @@ class Policy:
             "required_checks",
             "face_match_accept",
             "face_match_reject",
+            "providers",
         }
         if unknown:
             raise InvalidInput("Unknown policy settings.", code="invalid_policy", fields=sorted(unknown))
@@ -58,10 +62,36 @@ class Policy:
             required_checks=frozenset(raw.get("required_checks", ())),
             face_match_accept=_optional_float(raw.get("face_match_accept")),
             face_match_reject=_optional_float(raw.get("face_match_reject")),
+            providers=_providers(raw.get("providers", {})),
         )
         if policy.max_input_attempts < 1:
             raise InvalidInput("max_input_attempts must be at least 1.", code="invalid_policy")
         return policy
+
+
+PROVIDER_MODES = frozenset({"required", "advisory", "fallback"})
+# Adapters a tenant may pick for document verifications (aws_sns sends phone codes, for every tenant).
+DOCUMENT_PROVIDERS = frozenset({"aws_rekognition", "aws_liveness", "aws_textract"})
+# A fallback stands in for a local check; liveness has no local counterpart.
+FALLBACK_CAPABLE = frozenset({"aws_rekognition", "aws_textract"})
+
+
+def _providers(raw: Any) -> dict[str, str]:
+    if not isinstance(raw, Mapping):
+        raise InvalidInput("providers must map a provider code to a mode.", code="invalid_policy")
+    unknown = sorted(set(raw) - DOCUMENT_PROVIDERS)
+    if unknown:
+        raise InvalidInput("Unknown provider in policy.", code="invalid_policy", providers=unknown)
+    for code, mode in raw.items():
+        if mode not in PROVIDER_MODES:
+            raise InvalidInput(
+                "A provider's mode is required, advisory or fallback.", code="invalid_policy", provider=code
+            )
+        if mode == "fallback" and code not in FALLBACK_CAPABLE:
+            raise InvalidInput(
+                "This provider has no local check to fall back from.", code="invalid_policy", provider=code
+            )
+    return dict(raw)
 
 
 def _optional_float(value: Any) -> float | None:

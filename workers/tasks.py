@@ -12,7 +12,13 @@ from celery.utils.time import get_exponential_backoff_interval
 from django.db import InterfaceError, OperationalError
 
 import workers.signals  # noqa: F401  (connects the model warm-up)
+from kyc.adapters.base import ProviderError
 from verification.selectors import verifications_stuck_in_processing
+from verification.services.phone import (
+    phone_challenges_expire,
+    phone_code_delivery_failed,
+    phone_code_send,
+)
 from verification.services.processing import verification_process, verification_processing_failed
 from verification.services.retention import documents_purge_expired, orphans_sweep, records_purge_expired
 
@@ -84,6 +90,41 @@ def sweep_orphaned_objects() -> int:
 def purge_expired_records() -> int:
     """Outcomes, events and audit records past the tenants' records retention (5 years by default)."""
     return records_purge_expired()
+
+
+# --- Phone verification (verification/services/phone.py) ----------------------------------------
+
+
+@shared_task(
+    bind=True,
+    name="verification.send_phone_code",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=5,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def send_phone_code(self: Task, verification_id: str) -> None:
+    """Text the current code. Takes the id only: the number stays sealed in the database."""
+    try:
+        phone_code_send(verification_id=verification_id)
+    except (ProviderError, *TRANSIENT_ERRORS) as exc:
+        code = exc.code if isinstance(exc, ProviderError) else type(exc).__name__
+        if self.request.retries >= (self.max_retries or 0):
+            logger.error("phone code gave up verification=%s error=%s", verification_id, code)
+            phone_code_delivery_failed(verification_id=verification_id, error=code)
+            return
+        countdown = get_exponential_backoff_interval(
+            factor=2, retries=self.request.retries, maximum=60, full_jitter=True
+        )
+        logger.warning("phone code retry verification=%s error=%s", verification_id, code)
+        raise self.retry(exc=exc, countdown=countdown) from exc
+
+
+@shared_task(name="verification.expire_phone_challenges", acks_late=True, soft_time_limit=60, time_limit=90)
+def expire_phone_challenges() -> int:
+    """Numbers of challenges past PHONE_CHALLENGE_TTL_SECONDS are deleted (their hash stays)."""
+    return phone_challenges_expire()
 
 
 from workers import affiliation_tasks  # noqa: E402,F401  (issue #8: registers the affiliation tasks)

@@ -18,6 +18,13 @@ from prometheus_client.registry import Collector
 
 from api.errors import error_body
 from verification.models import PurgeRun
+from verification.models_providers import CircuitState
+from verification.provider_selectors import (
+    CIRCUIT_GAUGE,
+    provider_call_totals,
+    provider_circuits,
+    provider_windows,
+)
 from verification.selectors import retention_lateness
 
 
@@ -68,8 +75,57 @@ class RetentionCollector(Collector):
         yield from (runs, failures, deleted, success)
 
 
+class ProviderCollector(Collector):
+    """Third-party adapters: calls by outcome, recent error rate and latency percentiles, circuits.
+
+    Counts come from the call log (every process writes it), so every API process reports the same
+    numbers. Labels are provider, operation and outcome codes only.
+    """
+
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+        calls = CounterMetricFamily(
+            "tasdeeq_provider_calls",
+            "Provider call attempts, by outcome (short_circuited: not sent, the circuit was open).",
+            labels=["provider", "operation", "outcome"],
+        )
+        for provider, operation, outcome, count in provider_call_totals():
+            calls.add_metric([provider, operation, outcome], count)
+        yield calls
+        window_seconds = settings.PROVIDER_METRICS_WINDOW_SECONDS
+        error_rate = GaugeMetricFamily(
+            "tasdeeq_provider_error_rate",
+            f"Share of provider calls that failed over the last {window_seconds} s.",
+            labels=["provider"],
+        )
+        latency = GaugeMetricFamily(
+            "tasdeeq_provider_latency_ms",
+            f"Provider call latency percentiles over the last {window_seconds} s, in milliseconds.",
+            labels=["provider", "quantile"],
+        )
+        for provider, window in sorted(provider_windows(seconds=window_seconds).items()):
+            error_rate.add_metric([provider], window.error_rate)
+            for quantile in (0.5, 0.95, 0.99):
+                value = window.percentile(quantile)
+                if value is not None:
+                    latency.add_metric([provider, str(quantile)], value)
+        yield from (error_rate, latency)
+        state = GaugeMetricFamily(
+            "tasdeeq_provider_circuit_state",
+            "Circuit breaker per provider: 0 closed, 1 half-open, 2 open.",
+            labels=["provider"],
+        )
+        opened = CounterMetricFamily(
+            "tasdeeq_provider_circuit_opened", "Times the provider's circuit opened.", labels=["provider"]
+        )
+        for circuit in provider_circuits():
+            state.add_metric([circuit.provider], CIRCUIT_GAUGE[CircuitState(circuit.state)])
+            opened.add_metric([circuit.provider], circuit.times_opened)
+        yield from (state, opened)
+
+
 _registry = CollectorRegistry(auto_describe=False)
 _registry.register(RetentionCollector())
+_registry.register(ProviderCollector())
 
 
 def _authorised(request: HttpRequest) -> bool:

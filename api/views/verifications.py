@@ -13,8 +13,8 @@ from rest_framework.views import APIView
 
 from api.authentication import Principal
 from api.uploads import TOO_LARGE_FLAG
-from verification.errors import NotFound, UploadTooLarge
-from verification.models import DocumentKind, Status, Verification, VerificationType
+from verification.errors import InvalidInput, NotFound, UploadTooLarge
+from verification.models import DocumentKind, PhoneChallenge, Status, Verification, VerificationType
 from verification.selectors import (
     VerificationFilters,
     verification_get,
@@ -22,6 +22,7 @@ from verification.selectors import (
     verification_verified_outputs,
 )
 from verification.services.documents import document_upload
+from verification.services.phone import phone_status, phone_verification_create
 from verification.services.redaction import verification_redact
 from verification.services.verifications import verification_cancel, verification_create, verification_submit
 
@@ -69,6 +70,15 @@ class VerifiedOutputsSerializer(serializers.Serializer):
     document_number_last4 = serializers.CharField(allow_null=True)
 
 
+class PhoneChallengeSerializer(serializers.Serializer):
+    delivery = serializers.ChoiceField(choices=["pending", "sent", "failed"])
+    code_expires_at = serializers.DateTimeField()
+    resend_available_at = serializers.DateTimeField()
+    attempts_remaining = serializers.IntegerField()
+    expires_at = serializers.DateTimeField()
+    verified_at = serializers.DateTimeField(allow_null=True)
+
+
 class VerificationOutputSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     subject = serializers.CharField()
@@ -85,6 +95,15 @@ class VerificationOutputSerializer(serializers.Serializer):
     documents_expire_at = serializers.DateTimeField()
     documents_deleted_at = serializers.DateTimeField(allow_null=True)
     redacted_at = serializers.DateTimeField(allow_null=True)
+    phone = serializers.SerializerMethodField()
+
+    @extend_schema_field(PhoneChallengeSerializer(allow_null=True))
+    def get_phone(self, obj: Verification) -> dict[str, Any] | None:
+        """The code's delivery and timing for a phone verification (never the number or the code)."""
+        if obj.type != VerificationType.PHONE:
+            return None
+        challenge = PhoneChallenge.objects.filter(verification=obj).first()
+        return None if challenge is None else dict(PhoneChallengeSerializer(phone_status(challenge)).data)
 
     @extend_schema_field(CheckSerializer(many=True))
     def get_checks(self, obj: Verification) -> list[dict[str, Any]]:
@@ -137,6 +156,8 @@ class VerificationListCreateApi(APIView):
     class InputSerializer(serializers.Serializer):
         subject = serializers.CharField(max_length=128)
         type = serializers.ChoiceField(choices=VerificationType.choices)
+        # Only for "type": "phone": the number to send the code to (any format; stored only hashed).
+        phone_number = serializers.CharField(max_length=32, required=False, write_only=True)
 
         class Meta:
             ref_name = "VerificationCreateInput"
@@ -164,7 +185,19 @@ class VerificationListCreateApi(APIView):
         principal = _principal(request)
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        verification, secret = verification_create(tenant=principal.tenant, **payload.validated_data)
+        data = payload.validated_data
+        if data["type"] == VerificationType.PHONE:
+            if not data.get("phone_number"):
+                raise InvalidInput("A phone verification needs a phone_number.", code="invalid_phone_number")
+            verification, secret = phone_verification_create(
+                tenant=principal.tenant, subject=data["subject"], phone_number=data["phone_number"]
+            )
+        else:
+            if "phone_number" in data:
+                raise InvalidInput("phone_number is only for phone verifications.", code="validation_error")
+            verification, secret = verification_create(
+                tenant=principal.tenant, subject=data["subject"], type=data["type"]
+            )
         return Response(_out(verification, principal, client_secret=secret), status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -220,6 +253,8 @@ class VerificationFileApi(APIView):
     )
     def post(self, request: Request, verification_id: str) -> Response:
         verification = _get_for(_principal(request), verification_id)
+        if verification.type == VerificationType.PHONE:
+            raise InvalidInput("A phone verification takes no files.", code="not_a_document_verification")
         payload = self.InputSerializer(data=request.data)  # parsing the body sets the flag below
         if getattr(request._request, TOO_LARGE_FLAG, False):
             raise UploadTooLarge("The file is larger than the upload limit.")

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from config.celery import app as celery_app
+from tests.aws_standin import StandIn
 from tests.retention import verify_retention
 from tests.workers.process import start_worker
 from verification.services.retention import documents_purge_expired, orphans_sweep
@@ -41,12 +42,15 @@ def celery_worker_process(
     s3_server: str,
     tmp_path_factory: pytest.TempPathFactory,
     worker_tmpdir: Path,
+    aws_standin_server: StandIn,
 ) -> Iterator[Path]:
     """Start `celery worker` as its own process; yields the path of its log file."""
     celery_app.control.purge()
     log_path = tmp_path_factory.mktemp("worker") / "worker.log"
     env = {
         **os.environ,
+        # Every adapter enabled, on the AWS stand-in and moto; tenants opt in through their policy.
+        **aws_standin_server.worker_env(),
         "DATABASE_URL": _database_url(),
         "S3_ENDPOINT_URL": s3_server,
         "LOG_LEVEL": "INFO",

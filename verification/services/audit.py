@@ -21,6 +21,18 @@ from verification.models import AuditChainHead, AuditRecord, Tenant
 
 OPERATOR_CHAIN = "operator"
 GENESIS = "0" * 64
+# The record's fields its digest covers, in the order record_digest hashes them.
+DIGESTED_FIELDS = (
+    "chain",
+    "seq",
+    "at",
+    "actor",
+    "action",
+    "target_type",
+    "target_id",
+    "details",
+    "prev_digest",
+)
 
 
 def chain_for(tenant: Tenant | str | None) -> str:
@@ -67,31 +79,20 @@ def audit_record(
     head = AuditChainHead.objects.select_for_update().get(chain=chain)
     # JSON round trip: the digest must cover exactly what the database gives back on verification.
     clean_details: dict[str, Any] = json.loads(json.dumps(details or {}, default=str))
-    at = timezone.now()
     seq = head.seq + 1
-    digest = record_digest(
-        chain=chain,
-        seq=seq,
-        at=at,
-        actor=actor,
-        action=action,
-        target_type=target_type,
-        target_id=str(target_id),
-        details=clean_details,
-        prev_digest=head.digest,
-    )
-    record = AuditRecord.objects.create(
-        chain=chain,
-        seq=seq,
-        at=at,
-        actor=actor,
-        action=action,
-        target_type=target_type,
-        target_id=str(target_id),
-        details=clean_details,
-        prev_digest=head.digest,
-        digest=digest,
-    )
+    fields: dict[str, Any] = {
+        "chain": chain,
+        "seq": seq,
+        "at": timezone.now(),
+        "actor": actor,
+        "action": action,
+        "target_type": target_type,
+        "target_id": str(target_id),
+        "details": clean_details,
+        "prev_digest": head.digest,
+    }
+    digest = record_digest(**fields)
+    record = AuditRecord.objects.create(**fields, digest=digest)
     head.seq, head.digest = seq, digest
     head.save(update_fields=["seq", "digest"])
     return record
@@ -134,17 +135,7 @@ def _verify_chain(chain: str) -> Iterator[ChainProblem]:
             yield ChainProblem(chain, expected_seq, "missing_record")
         if record.prev_digest != prev:
             yield ChainProblem(chain, record.seq, "broken_link")
-        recomputed = record_digest(
-            chain=record.chain,
-            seq=record.seq,
-            at=record.at,
-            actor=record.actor,
-            action=record.action,
-            target_type=record.target_type,
-            target_id=record.target_id,
-            details=record.details,
-            prev_digest=record.prev_digest,
-        )
+        recomputed = record_digest(**{name: getattr(record, name) for name in DIGESTED_FIELDS})
         if recomputed != record.digest:
             yield ChainProblem(chain, record.seq, "digest_mismatch")
         prev, expected_seq = record.digest, record.seq + 1

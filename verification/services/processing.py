@@ -22,6 +22,7 @@ from verification.policy import Decision, Policy, decide
 from verification.retention import retention_start
 from verification.services.documents import document_read
 from verification.services.events import verification_changed
+from verification.services.providers import run_provider_checks
 from verification.state_machine import FINAL, transition
 
 logger = logging.getLogger(__name__)
@@ -30,7 +31,10 @@ WORKER_ACTOR = "system:worker"
 OUTPUT_FIELDS = ("given_names", "surname", "birth_date", "document_type", "issuing_state", "expiry_date")
 
 
-def _load_images(verification: Verification) -> tuple[dict[str, DecodedImage], list[CheckResult]]:
+def _load_images(
+    verification: Verification, raw: dict[str, bytes] | None = None
+) -> tuple[dict[str, DecodedImage], list[CheckResult]]:
+    """Decoded images by kind; `raw` (when given) receives the decrypted bytes for the providers."""
     images: dict[str, DecodedImage] = {}
     problems: list[CheckResult] = []
     for document in verification.documents.select_related("verification"):
@@ -40,6 +44,8 @@ def _load_images(verification: Verification) -> tuple[dict[str, DecodedImage], l
         except DecryptionError:
             problems.append(failed(f"decode_{document.kind}", "check_unavailable"))
             continue
+        if raw is not None:
+            raw[document.kind] = data
         try:
             images[document.kind] = decode(data)
         except (OSError, ValueError, SyntaxError):
@@ -48,10 +54,13 @@ def _load_images(verification: Verification) -> tuple[dict[str, DecodedImage], l
 
 
 def _run(verification: Verification, policy: Policy) -> PipelineResult:
-    images, problems = _load_images(verification)
+    raw: dict[str, bytes] = {}
+    images, problems = _load_images(verification, raw)
     if problems:
         return PipelineResult(problems)
-    return run_document_checks(images, policy=policy, today=timezone.now().date())
+    local = run_document_checks(images, policy=policy, today=timezone.now().date())
+    # Third-party checks (per the tenant's policy) get the decrypted bytes, never a URL.
+    return run_provider_checks(verification=verification, policy=policy, images=raw, local=local)
 
 
 def _duplicate_check(verification: Verification, digest: str) -> CheckResult | None:
@@ -80,7 +89,9 @@ def _store_outputs(verification: Verification, identity: dict[str, Any]) -> None
 def _apply(verification: Verification, decision: Decision, result: PipelineResult, policy: Policy) -> None:
     now = timezone.now()
     transition(verification, decision.status)
-    verification.checks = [check.summary() for check in result.results]
+    verification.checks = [check.summary() for check in result.results] + [
+        {**check.summary(), "advisory": True} for check in result.advisory
+    ]
     verification.last_error = decision.last_error
     if decision.status in FINAL:
         verification.decided_at = now
@@ -124,7 +135,7 @@ def verification_process(*, verification_id: str) -> str | None:
             )
             duplicate = _duplicate_check(locked, digest)
             if duplicate is not None:
-                result = PipelineResult([*result.results, duplicate], result.identity)
+                result = PipelineResult([*result.results, duplicate], result.identity, result.advisory)
         decision = decide(result.results, policy=policy, submissions=locked.submissions)
         _apply(locked, decision, result, policy)
         locked.save()

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from verification.errors import NotFound
 from verification.identity import subject_ref
-from verification.models import Event, IdentityFingerprint, Status, Tenant, Verification
+from verification.models import Event, IdentityFingerprint, PhoneChallenge, Status, Tenant, Verification
 from verification.retention import RetentionPolicy
 from verification.services.audit import audit_record
 from verification.services.documents import documents_shred, object_deletions_flush
@@ -80,6 +80,7 @@ def verification_redact(*, verification: Verification, actor: str) -> Verificati
         fingerprints.update(subject=REDACTED)
     else:
         fingerprints.delete()
+    PhoneChallenge.objects.filter(verification=locked).delete()  # the sealed number and its hash
     _scrub_events(locked)
     if documents_were_live:
         event_record(verification=locked, type="verification.documents_deleted")

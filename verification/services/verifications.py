@@ -41,6 +41,12 @@ def verification_create(*, tenant: Tenant, subject: str, type: str) -> tuple[Ver
     return verification, secret
 
 
+def _phone_challenge_close(verification: Verification) -> None:
+    from verification.services.phone import phone_challenge_close  # phone builds on this module
+
+    phone_challenge_close(verification=verification)
+
+
 def _enqueue_processing(verification_id: uuid.UUID) -> None:
     from workers.tasks import process_verification  # workers depend on services, not the reverse
 
@@ -55,6 +61,10 @@ def verification_submit(*, verification: Verification, actor: str = "client") ->
     """
     locked = Verification.objects.select_for_update().get(pk=verification.pk)
     require_status(locked, Status.REQUIRES_INPUT, action="submit")
+    if locked.type == VerificationType.PHONE:
+        raise InvalidInput(
+            "A phone verification is finished by its code.", code="not_a_document_verification"
+        )
     present = set(locked.documents.values_list("kind", flat=True))
     missing = sorted(REQUIRED_FILES.get(locked.type, frozenset()) - present)
     if missing:
@@ -81,6 +91,7 @@ def verification_submit(*, verification: Verification, actor: str = "client") ->
 def verification_cancel(*, verification: Verification, actor: str = "tenant") -> Verification:
     locked = Verification.objects.select_for_update().get(pk=verification.pk)
     transition(locked, Status.CANCELED)
+    _phone_challenge_close(locked)
     if locked.type == VerificationType.AFFILIATION:  # issue #8: the member's input goes now
         from verification.services.affiliation import affiliation_inputs_discard
 

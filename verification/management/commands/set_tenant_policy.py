@@ -12,7 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from verification.errors import InvalidInput
-from verification.models import Tenant
+from verification.management.commands._arguments import json_object, tenant_by_slug
 from verification.services.tenants import tenant_set_policy
 
 
@@ -25,15 +25,8 @@ class Command(BaseCommand):
         parser.add_argument("--min-age", type=int, default=None)
 
     def handle(self, *args: Any, slug: str, policy: str, min_age: int | None, **options: Any) -> None:
-        tenant = Tenant.objects.filter(slug=slug).first()
-        if tenant is None:
-            raise CommandError("No such tenant.")
-        try:
-            parsed = json.loads(policy)
-        except json.JSONDecodeError as exc:
-            raise CommandError("POLICY must be a JSON object.") from exc
-        if not isinstance(parsed, dict):
-            raise CommandError("POLICY must be a JSON object.")
+        tenant = tenant_by_slug(slug)
+        parsed = json_object(policy, name="POLICY")
         try:
             tenant = tenant_set_policy(tenant=tenant, policy=parsed, min_age=min_age)
         except (InvalidInput, ValueError, TypeError) as exc:

@@ -14,7 +14,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from verification.errors import InvalidInput
-from verification.models import Tenant
+from verification.management.commands._arguments import json_object, tenant_by_slug
 from verification.retention import RetentionPolicy
 from verification.services.tenants import tenant_set_retention
 
@@ -27,15 +27,8 @@ class Command(BaseCommand):
         parser.add_argument("retention", help="JSON object")
 
     def handle(self, *args: Any, slug: str, retention: str, **options: Any) -> None:
-        tenant = Tenant.objects.filter(slug=slug).first()
-        if tenant is None:
-            raise CommandError("No such tenant.")
-        try:
-            parsed = json.loads(retention)
-        except json.JSONDecodeError as exc:
-            raise CommandError("RETENTION must be a JSON object.") from exc
-        if not isinstance(parsed, dict):
-            raise CommandError("RETENTION must be a JSON object.")
+        tenant = tenant_by_slug(slug)
+        parsed = json_object(retention, name="RETENTION")
         try:
             tenant = tenant_set_retention(tenant=tenant, retention=parsed)
         except InvalidInput as exc:

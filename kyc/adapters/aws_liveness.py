@@ -1,0 +1,51 @@
+"""Amazon Rekognition Face Liveness: a session for the mobile app, then its result and confidence.
+
+The app runs AWS's FaceLivenessDetector against the session id we return; the video never passes
+through Tasdeeq. At processing time we read the session's status and confidence (0-100).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kyc.adapters import aws
+from kyc.adapters.base import LivenessAdapter, LivenessResult, LivenessSession, LivenessSessionRequest
+
+
+class FaceLivenessAdapter(LivenessAdapter):
+    code = "aws_liveness"
+    required_settings = aws.AWS_REQUIRED_SETTINGS
+
+    @classmethod
+    def check_configuration(cls, settings: Any) -> None:
+        super().check_configuration(settings)
+        aws.check_aws_credentials(settings, cls.code)
+
+    def _client(self) -> Any:
+        return aws.aws_client(
+            "rekognition", self.settings, endpoint_url=self.settings.AWS_REKOGNITION_ENDPOINT_URL
+        )
+
+    def create_session(self, request: LivenessSessionRequest) -> LivenessSession:
+        try:
+            response = self._client().create_face_liveness_session(
+                ClientRequestToken=request.idempotency_token
+            )
+        except Exception as exc:
+            raise aws.translate(exc) from None
+        return LivenessSession(session_id=str(response["SessionId"]))
+
+    def session_result(self, session_id: str) -> LivenessResult:
+        try:
+            response = self._client().get_face_liveness_session_results(SessionId=session_id)
+        except Exception as exc:
+            raise aws.translate(exc) from None
+        confidence = response.get("Confidence")
+        return LivenessResult(
+            session_id=str(response.get("SessionId", session_id)),
+            status=str(response["Status"]),
+            confidence=None if confidence is None else float(confidence),
+        )
+
+
+ADAPTER = FaceLivenessAdapter

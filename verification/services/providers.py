@@ -1,0 +1,190 @@
+"""Third-party checks in the document pipeline, per the tenant's policy (`Policy.providers`).
+
+Modes, per provider:
+- `required`: the provider's results decide like local checks. If the provider cannot be asked
+  (circuit open, errors after retries) its check is inconclusive with `provider_unavailable`, so
+  the case goes to review instead of being decided without it.
+- `advisory`: the provider runs and its results are kept for reviewers, but do not decide; when it
+  is unavailable the local result stands.
+- `fallback`: the provider runs only when its local counterpart (face_match for Rekognition,
+  document for Textract) is inconclusive; a conclusive provider verdict then replaces the local one
+  (the local result is kept beside it). Unavailable: the inconclusive local result stands, with
+  `provider_unavailable`, and the case goes to review.
+
+Every call goes through kyc/adapters/resilience.py with an idempotency key built from the
+verification, the operation and a hash of the input, so a redelivered task reuses what was done.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+from kyc.adapters import checks as provider_checks
+from kyc.adapters.base import (
+    FaceDetectRequest,
+    FaceDetectResult,
+    FaceMatchRequest,
+    FaceMatchResult,
+    IdAnalysisRequest,
+    IdAnalysisResult,
+    LivenessResult,
+    ProviderError,
+)
+from kyc.adapters.registry import face_match_adapter, id_analysis_adapter, liveness_adapter
+from kyc.adapters.resilience import CallSpec
+from kyc.results import CheckResult, Outcome
+from verification.models import LivenessSession, Verification
+from verification.pipeline import PipelineResult
+from verification.policy import Policy
+from verification.services.provider_calls import resilience
+
+logger = logging.getLogger(__name__)
+
+REKOGNITION, LIVENESS, TEXTRACT = "aws_rekognition", "aws_liveness", "aws_textract"
+# The local check each fallback-capable provider stands in for, and the provider check replacing it.
+_COUNTERPART = {
+    REKOGNITION: ("face_match", provider_checks.FACE_MATCH),
+    TEXTRACT: ("document", "provider_document"),
+}
+
+
+def _hash(*parts: bytes | str) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode() if isinstance(part, str) else hashlib.sha256(part).digest())
+        digest.update(b"|")
+    return digest.hexdigest()
+
+
+@dataclass(slots=True)
+class _Run:
+    verification: Verification
+    images: Mapping[str, bytes]
+    local: PipelineResult
+    thresholds: provider_checks.ProviderThresholds = field(default_factory=provider_checks.ProviderThresholds)
+
+    def spec(self, provider: str, operation: str, *parts: bytes | str) -> CallSpec:
+        return CallSpec(provider, operation, str(self.verification.id), _hash(*parts))
+
+
+def _face_checks(run: _Run, *, match_only: bool) -> list[CheckResult]:
+    selfie, front = run.images.get("selfie"), run.images.get("id_front")
+    if selfie is None or front is None:
+        return []
+    try:
+        adapter = face_match_adapter(REKOGNITION, settings)
+        results = []
+        if not match_only:
+            detected = resilience().call(
+                run.spec(REKOGNITION, "detect_faces", selfie),
+                lambda: adapter.detect_faces(FaceDetectRequest(selfie)),
+                record=FaceDetectResult.record,
+                restore=FaceDetectResult.from_record,
+            )
+            results.append(provider_checks.selfie_face_check(detected, run.thresholds))
+        matched = resilience().call(
+            run.spec(REKOGNITION, "compare_faces", selfie, front),
+            lambda: adapter.compare_faces(FaceMatchRequest(source=selfie, target=front, threshold=0.0)),
+            record=FaceMatchResult.record,
+            restore=FaceMatchResult.from_record,
+        )
+        results.append(provider_checks.face_match_check(matched, run.thresholds))
+        return results
+    except ProviderError as exc:
+        return [_unavailable(run, provider_checks.FACE_MATCH, REKOGNITION, exc)]
+
+
+def _document_checks(run: _Run) -> list[CheckResult]:
+    front = run.images.get("id_front")
+    if front is None:
+        return []
+    back = run.images.get("id_back")
+    local_document = next((r for r in run.local.results if r.name == "document"), None)
+    mrz_identity = dict(local_document.data) if local_document is not None else {}
+    try:
+        adapter = id_analysis_adapter(TEXTRACT, settings)
+        analysis = resilience().call(
+            run.spec(TEXTRACT, "analyze_id", front, back or b""),
+            lambda: adapter.analyze_id(IdAnalysisRequest(front=front, back=back)),
+            record=IdAnalysisResult.record,
+            restore=IdAnalysisResult.from_record,
+        )
+    except ProviderError as exc:
+        return [_unavailable(run, "provider_document", TEXTRACT, exc)]
+    return [provider_checks.document_check(analysis, mrz_identity)]
+
+
+def _liveness_checks(run: _Run) -> list[CheckResult]:
+    session = LivenessSession.objects.filter(verification=run.verification).order_by("-created_at").first()
+    if session is None:
+        return [provider_checks.liveness_check(None, run.thresholds)]
+    try:
+        adapter = liveness_adapter(LIVENESS, settings)
+        # The run id is part of the key: a new submission reads the session again, a redelivered
+        # task of the same run reuses the answer.
+        result = resilience().call(
+            run.spec(LIVENESS, "session_result", session.session_id, str(run.verification.run_id)),
+            lambda: adapter.session_result(session.session_id),
+            record=LivenessResult.record,
+            restore=LivenessResult.from_record,
+        )
+    except ProviderError as exc:
+        return [_unavailable(run, provider_checks.LIVENESS, LIVENESS, exc)]
+    return [provider_checks.liveness_check(result, run.thresholds)]
+
+
+def _unavailable(run: _Run, name: str, provider: str, exc: ProviderError) -> CheckResult:
+    logger.warning(
+        "provider unavailable verification=%s provider=%s error=%s",
+        run.verification.id,
+        provider,
+        exc.code,
+    )
+    return provider_checks.unavailable(name, exc.code)
+
+
+def _provider_results(run: _Run, code: str, *, match_only: bool = False) -> list[CheckResult]:
+    if code == REKOGNITION:
+        return _face_checks(run, match_only=match_only)
+    if code == TEXTRACT:
+        return _document_checks(run)
+    return _liveness_checks(run)
+
+
+def run_provider_checks(
+    *, verification: Verification, policy: Policy, images: Mapping[str, bytes], local: PipelineResult
+) -> PipelineResult:
+    """The local result with the tenant's providers' results merged in (see the module docstring)."""
+    if not policy.providers:
+        return local
+    # A failed quality gate means the user must retake the photos: no provider is asked (or paid).
+    if any(r.name.startswith("quality_") and not r.passed for r in local.results):
+        return local
+    run = _Run(verification=verification, images=images, local=local)
+    deciding = list(local.results)
+    advisory = list(local.advisory)
+    for code, mode in sorted(policy.providers.items()):
+        if mode == "required":
+            deciding += _provider_results(run, code)
+        elif mode == "advisory":
+            advisory += _provider_results(run, code)
+        else:
+            local_name, provider_name = _COUNTERPART[code]
+            index = next((i for i, r in enumerate(deciding) if r.name == local_name), None)
+            if index is None or deciding[index].outcome is not Outcome.INCONCLUSIVE:
+                continue
+            results = [r for r in _provider_results(run, code, match_only=True) if r.name == provider_name]
+            if not results:
+                continue
+            verdict = results[0]
+            if verdict.outcome is Outcome.INCONCLUSIVE:
+                deciding.append(verdict)  # stays in review, and the provider's reason says why
+            else:
+                advisory.append(deciding.pop(index))  # the provider decided: the local result is kept aside
+                deciding.append(verdict)
+    return PipelineResult(deciding, local.identity, advisory)
