@@ -538,3 +538,25 @@ def test_cancel_and_abandonment_leave_no_token(api: APIClient, org: Organization
     assert attestation_submissions_expire() == 0
     assert attestation_submissions_expire(now=timezone.now() + timedelta(days=31)) == 1
     assert not AttestationSubmission.objects.exists()
+
+
+def test_verify_retention_finds_member_input_left_after_a_decision(
+    api: APIClient, org: Organization, signer: Signer
+) -> None:
+    from verification.retention_scan import retention_scan
+
+    verification = submit_token(api, signer.token(str(org.id)))
+    clean = retention_scan(now=timezone.now(), skip=frozenset({"bucket", "broker", "tempdir"}))
+    assert not [f for f in clean.findings if "after_decision" in f.kind]
+    # Put a token back on the decided verification, as a buggy decision path would leave it.
+    sealed = seal(b"token", context=verification.id.bytes + b"attestation")
+    AttestationSubmission.objects.create(
+        verification=verification,
+        ciphertext=sealed.ciphertext,
+        key_id=sealed.key_id,
+        wrapped_key=sealed.wrapped_key,
+    )
+    report = retention_scan(now=timezone.now(), skip=frozenset({"bucket", "broker", "tempdir"}))
+    assert [(f.kind, f.ref) for f in report.findings if "after_decision" in f.kind] == [
+        ("attestation_token_after_decision", str(verification.id))
+    ]
