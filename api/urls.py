@@ -91,6 +91,33 @@ urlpatterns += [
     ),
 ]
 
+# --- Community affiliation (issue #8): the member's routes and /v1/org/ for organisations ----------
+from api.views import affiliation as affiliation_views  # noqa: E402
+
+urlpatterns += [
+    path(
+        "verifications/<str:verification_id>/attestation",
+        affiliation_views.VerificationAttestationApi.as_view(),
+        name="verification-attestation",
+    ),
+    path(
+        "verifications/<str:verification_id>/confirmation-request",
+        affiliation_views.VerificationConfirmationRequestApi.as_view(),
+        name="verification-confirmation-request",
+    ),
+    path(
+        "org/confirmation-requests",
+        affiliation_views.OrgConfirmationRequestListApi.as_view(),
+        name="org-confirmation-requests",
+    ),
+    path(
+        "org/confirmation-requests/<str:request_id>/answer",
+        affiliation_views.OrgConfirmationAnswerApi.as_view(),
+        name="org-confirmation-answer",
+    ),
+    path("org/revocations", affiliation_views.OrgRevocationApi.as_view(), name="org-revocations"),
+]
+
 # --- Tenant integration (issue #6): webhooks, notices, receipts -----------------------------------
 from api.views import receipts as receipt_views  # noqa: E402
 from api.views import webhooks as webhook_views  # noqa: E402

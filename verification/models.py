@@ -44,6 +44,7 @@ class ApiKey(models.Model):
 class VerificationType(models.TextChoices):
     DOCUMENT = "document"
     PHONE = "phone"
+    AFFILIATION = "affiliation"  # community membership (issue #8)
 
 
 class Status(models.TextChoices):
@@ -106,6 +107,7 @@ class DocumentKind(models.TextChoices):
     ID_FRONT = "id_front"
     ID_BACK = "id_back"
     SELFIE = "selfie"
+    ATTESTATION_QR = "attestation_qr"  # a photo of a membership card's QR code (issue #8)
 
 
 class Document(models.Model):
@@ -421,7 +423,11 @@ class PurgeRun(models.Model):
         return self.job
 
 
-# --- Third-party adapters and phone verification (verification/models_providers.py) -------------
+# --- Third-party adapters and phone verification (verification/models_providers.py), and community
+# affiliation (verification/models_affiliation.py, issue #8) ------------------------------------------
+from verification.models_affiliation import *  # noqa: E402,F403
+
+# --- Tenant integration: webhooks, idempotency, receipts (verification/models_integration.py, #6) --
 from verification.models_integration import *  # noqa: E402,F403
 from verification.models_providers import (  # noqa: E402, F401
     LivenessSession,

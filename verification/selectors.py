@@ -76,9 +76,10 @@ def verification_verified_outputs(*, verification: Verification) -> dict[str, An
 def verifications_stuck_in_processing(*, older_than: timedelta) -> list[uuid.UUID]:
     cutoff = timezone.now() - older_than
     return list(
-        Verification.objects.filter(status=Status.PROCESSING, submitted_at__lt=cutoff).values_list(
-            "id", flat=True
-        )
+        Verification.objects.filter(status=Status.PROCESSING, submitted_at__lt=cutoff)
+        # Issue #8: an affiliation waiting for its organisation's answer is not stuck.
+        .exclude(confirmation_request__state="pending")
+        .values_list("id", flat=True)
     )
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from verification.codes import CATALOGUE
-from verification.models import Verification
+from verification.models import Verification, VerificationType
 from verification.tokens import CLIENT_SECRET_PREFIX, token_hash
 
 # Upload-time errors (api/errors.py codes) in the same plain language as the checks' reason codes.
@@ -95,6 +95,14 @@ def capture_page(request: HttpRequest, client_secret: str) -> HttpResponse:
             "message.html",
             {"title": "This link has expired", "body": UPLOAD_HINTS["client_secret_expired"]},
             410,
+        )
+    if verification.type != VerificationType.DOCUMENT:
+        # Phone codes and affiliation tokens are entered in the tenant's own flow, not photographed.
+        return _page(
+            request,
+            "message.html",
+            {"title": "Nothing to photograph", "body": "Go back to the service you are joining to go on."},
+            404,
         )
     return _page(
         request,

@@ -144,6 +144,12 @@ def metrics(request: HttpRequest) -> HttpResponse:
     return HttpResponse(generate_latest(_registry), content_type=CONTENT_TYPE_LATEST)
 
 
+# Issue #8: community affiliation's counts.
+from api.metrics_affiliation import AffiliationCollector  # noqa: E402
+
+_registry.register(AffiliationCollector())
+
+
 # --- Webhooks (issue #6): delivery backlog and failures, by status only (no ids) -----------------
 class WebhookCollector(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:

@@ -1,5 +1,6 @@
 """Settings, one env-driven module per concern (README lists every variable)."""
 
+from config.settings.affiliation import *  # noqa: F403
 from config.settings.api import *  # noqa: F403
 from config.settings.base import *  # noqa: F403
 from config.settings.broker import *  # noqa: F403

@@ -35,23 +35,23 @@ IDEMPOTENCY_TTL_SECONDS = env_int("IDEMPOTENCY_TTL_SECONDS", 24 * 3600)
 RATE_LIMIT_API_KEY = env_str("RATE_LIMIT_API_KEY", "600/m")
 RATE_LIMIT_CLIENT_SECRET = env_str("RATE_LIMIT_CLIENT_SECRET", "120/m")
 
-MIDDLEWARE = [*_MIDDLEWARE, "api.idempotency.IdempotencyMiddleware"]
-REST_FRAMEWORK = {
-    **_REST_FRAMEWORK,
-    "DEFAULT_THROTTLE_CLASSES": [
-        "api.throttling.ApiKeyRateThrottle",
-        "api.throttling.ClientSecretRateThrottle",
-    ],
-}
-
-SPECTACULAR_SETTINGS = {
-    **_SPECTACULAR_SETTINGS,
-    "ENUM_NAME_OVERRIDES": {
-        **_SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"],  # type: ignore[dict-item]
+# The shared objects are updated in place (and re-exported): other settings modules re-export them
+# too, so whichever is imported last, nothing added here is lost.
+if "api.idempotency.IdempotencyMiddleware" not in _MIDDLEWARE:
+    _MIDDLEWARE.append("api.idempotency.IdempotencyMiddleware")
+MIDDLEWARE = _MIDDLEWARE
+_REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
+    "api.throttling.ApiKeyRateThrottle",
+    "api.throttling.ClientSecretRateThrottle",
+]
+REST_FRAMEWORK = _REST_FRAMEWORK
+_SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(  # type: ignore[attr-defined]
+    {
         "WebhookEndpointStatusEnum": "verification.models_integration.EndpointStatus.choices",
         "WebhookDeliveryStatusEnum": "verification.models_integration.DeliveryStatus.choices",
-    },
-}
+    }
+)
+SPECTACULAR_SETTINGS = _SPECTACULAR_SETTINGS
 
 # --- Hosted capture page -------------------------------------------------------------------------
 # `return_url` must be https, or http to one of these hosts (local development and tests).
@@ -67,8 +67,6 @@ if _receipt_keys is None and _PROFILE == "production":
 TASDEEQ_RECEIPT_KEYS = _receipt_keys or local_secrets.receipt_keys_load_or_create(data_dir())
 TASDEEQ_RECEIPT_ISSUER = env_str("TASDEEQ_RECEIPT_ISSUER", "tasdeeq") or "tasdeeq"
 
-# Updated in place: other settings modules re-export the same dict, and the last import must not
-# drop these entries.
 _BEAT_SCHEDULE.update(
     {
         "webhooks-fanout": {"task": "webhooks.fanout", "schedule": 30.0},

@@ -16,7 +16,7 @@ from kyc.images import DecodedImage, decode
 from kyc.results import CheckResult, failed
 from verification.crypto import DecryptionError, seal
 from verification.identity import identity_digest
-from verification.models import IdentityFingerprint, Status, Verification
+from verification.models import IdentityFingerprint, Status, Verification, VerificationType
 from verification.pipeline import PipelineResult, run_document_checks
 from verification.policy import Decision, Policy, decide
 from verification.retention import retention_start
@@ -117,6 +117,10 @@ def verification_process(*, verification_id: str) -> str | None:
     if verification is None or verification.status != Status.PROCESSING:
         logger.info("process skipped verification=%s: not processing", verification_id)
         return None
+    if verification.type == VerificationType.AFFILIATION:  # issue #8: its own checks
+        from verification.services.affiliation import affiliation_process
+
+        return affiliation_process(verification_id=verification_id)
     run_id: uuid.UUID | None = verification.run_id
     policy = Policy.for_tenant(verification.tenant, default_attempts=settings.MAX_INPUT_ATTEMPTS)
     result = _run(verification, policy)

@@ -55,6 +55,8 @@ def verification_create(
     """
     if test_outcome and livemode:
         raise InvalidInput("test_outcome works with a test-mode key only.", code="test_mode_only")
+    if test_outcome and type != VerificationType.DOCUMENT:
+        raise InvalidInput("test_outcome is for document verifications.", code="validation_error")
     if test_outcome and test_outcome not in TEST_OUTCOMES:
         raise InvalidInput("Unknown test_outcome.", code="validation_error", allowed=list(TEST_OUTCOMES))
     if return_url:
@@ -106,6 +108,10 @@ def verification_submit(*, verification: Verification, actor: str = "client") ->
         raise InvalidInput(
             "Upload the missing files before submitting.", code="missing_files", missing=missing
         )
+    if locked.type == VerificationType.AFFILIATION:  # issue #8: a token or a photo of its QR code
+        from verification.services.affiliation import affiliation_require_input
+
+        affiliation_require_input(verification=locked)
     transition(locked, Status.PROCESSING)
     locked.run_id = uuid.uuid4()
     locked.submissions += 1
@@ -123,6 +129,10 @@ def verification_cancel(*, verification: Verification, actor: str = "tenant") ->
     locked = Verification.objects.select_for_update().get(pk=verification.pk)
     transition(locked, Status.CANCELED)
     _phone_challenge_close(locked)
+    if locked.type == VerificationType.AFFILIATION:  # issue #8: the member's input goes now
+        from verification.services.affiliation import affiliation_inputs_discard
+
+        affiliation_inputs_discard(verification=locked)
     locked.decided_at = timezone.now()
     retention_start(locked, decided_at=locked.decided_at)
     locked.run_id = None

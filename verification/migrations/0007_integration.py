@@ -25,7 +25,7 @@ def _existing_events(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('verification', '0005_providers'),
+        ('verification', '0006_merge_affiliation_providers'),
     ]
 
     operations = [
