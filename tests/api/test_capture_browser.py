@@ -136,3 +136,10 @@ def test_an_unknown_or_expired_link_says_so(client: Any, tenant: Tenant) -> None
     assert b"<script>" not in page.content  # no inline script: the page works under its CSP
     Verification.objects.filter(pk=verification.pk).update(client_secret_expires_at=verification.created_at)
     assert client.get(f"/v/{secret}").status_code == 410
+
+
+def test_only_document_verifications_have_a_capture_page(client: Any, tenant: Tenant) -> None:
+    _, secret = verification_create(tenant=tenant, subject="member-1", type="affiliation")
+    page = client.get(f"/v/{secret}")
+    assert page.status_code == 404
+    assert b"Nothing to photograph" in page.content

@@ -153,3 +153,13 @@ def test_phone_verifications_are_refused_in_test_mode(test_api: APIClient) -> No
     )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "test_mode_only"
+
+
+def test_test_outcome_is_for_document_verifications(tenant: Tenant) -> None:
+    from verification.errors import InvalidInput
+    from verification.services.verifications import verification_create
+
+    with pytest.raises(InvalidInput):
+        verification_create(
+            tenant=tenant, subject="s", type="affiliation", livemode=False, test_outcome="verified"
+        )
