@@ -5,12 +5,14 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
+from tests.affiliation import Signer
 from tests.api.test_test_mode import test_api  # noqa: F401 - the test-mode key fixture
 from tests.reviewing import make_reviewer
 from tests.specimens.captures import passport_jpeg, selfie_jpeg
 from tests.specimens.faces import PEOPLE
+from tests.verification.test_affiliation import open_affiliation, org, signer, submit_token  # noqa: F401
 from tests.verification.test_retention import verified
-from verification.models import Status, Tenant, Verification
+from verification.models import ConfirmationRequest, Organization, Status, Tenant, Verification
 from verification.review_selectors import review_case_detail, review_queue
 from verification.services.documents import document_upload
 from verification.services.processing import verification_process
@@ -98,3 +100,25 @@ def test_the_endpoint_limit_counts_each_mode_apart(tenant: Tenant, settings: obj
             enabled_events=["*"],
             actor="test",
         )
+
+
+def test_test_mode_affiliation_stays_in_test_mode(
+    api: APIClient,
+    test_api: APIClient,  # noqa: F811
+    org: Organization,  # noqa: F811
+    signer: Signer,  # noqa: F811
+) -> None:
+    # A test key must not put a request in front of a real organisation's officers or endpoint.
+    test_id, phone = open_affiliation(test_api, "member-9")
+    refused = phone.post(
+        f"/v1/verifications/{test_id}/confirmation-request",
+        {"organization": "jamat-london", "member_reference": "MBR-1"},
+        format="json",
+    )
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "test_mode_only"
+    assert not ConfirmationRequest.objects.exists()
+    # An attestation used in test mode is no reuse of the same card in live mode (nor the reverse).
+    token = signer.token(str(org.id), jti="shared-card")
+    assert submit_token(test_api, token, subject="test-member").status == Status.VERIFIED
+    assert submit_token(api, token, subject="member-1").status == Status.VERIFIED
+    assert submit_token(api, token, subject="member-2").status == Status.NEEDS_REVIEW  # within live

@@ -225,7 +225,10 @@ def _mark_inputs_deleted(verification: Verification, now: datetime) -> None:
 def _reuse_check(verification: Verification, organization_id: str, digest: str) -> CheckResult | None:
     others = (
         Affiliation.objects.filter(
-            organization_id=organization_id, jti_hash=digest, verification__tenant_id=verification.tenant_id
+            organization_id=organization_id,
+            jti_hash=digest,
+            verification__tenant_id=verification.tenant_id,
+            verification__livemode=verification.livemode,  # test and live never mix
         )
         .exclude(verification__subject=verification.subject)
         .exclude(verification_id=verification.id)
@@ -410,6 +413,12 @@ def confirmation_request_create(
     locked = Verification.objects.select_for_update().get(pk=verification.pk)
     _require_affiliation(locked)
     require_status(locked, Status.REQUIRES_INPUT, action="request a confirmation for")
+    if not locked.livemode:
+        # A real organisation's officers and endpoint would get the request: test mode stays in.
+        raise InvalidInput(
+            "Confirmation requests are not available in test mode; use an attestation.",
+            code="test_mode_only",
+        )
     organization = Organization.objects.filter(slug=organization_slug).first()
     if organization is None or not organization.is_active:
         raise NotFound("No such organisation.", code="organization_not_found")
