@@ -16,7 +16,7 @@ from verification.models import ConfirmationRequest, Organization, Status, Tenan
 from verification.review_selectors import review_case_detail, review_queue
 from verification.services.documents import document_upload
 from verification.services.processing import verification_process
-from verification.services.review import QueueFilters
+from verification.services.review import QueueFilters, review_claim_next
 from verification.services.review_queue import review_queue_sync
 from verification.services.verifications import verification_create, verification_submit
 from verification.services.webhooks import webhook_endpoint_create
@@ -122,3 +122,11 @@ def test_test_mode_affiliation_stays_in_test_mode(
     assert submit_token(test_api, token, subject="test-member").status == Status.VERIFIED
     assert submit_token(api, token, subject="member-1").status == Status.VERIFIED
     assert submit_token(api, token, subject="member-2").status == Status.NEEDS_REVIEW  # within live
+
+
+def test_claiming_takes_from_the_chosen_mode_only(tenant: Tenant) -> None:
+    reviewer = make_reviewer("operator-2", role="reviewer").reviewer
+    test = _needs_review(tenant, subject="seller-2", livemode=False)
+    assert review_claim_next(reviewer=reviewer, filters=QueueFilters()) is None  # the live queue is empty
+    claimed = review_claim_next(reviewer=reviewer, filters=QueueFilters(livemode=False))
+    assert claimed is not None and claimed.verification_id == test.id
