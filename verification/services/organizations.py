@@ -233,7 +233,8 @@ def organization_key_rotate(
 
 @transaction.atomic
 def organization_key_revoke(*, organization: Organization, kid: str, actor: str = OPERATOR_ACTOR) -> None:
-    """A compromised key: nothing it signed after now verifies (see kyc.attestation)."""
+    """A compromised key: nothing it signed verifies any more, whatever its `iat` says (a thief
+    chooses the iat; see kyc.attestation). To retire a key and keep what it signed, rotate it."""
     updated = organization.keys.filter(kid=kid, revoked_at__isnull=True).update(revoked_at=timezone.now())
     if not updated:
         raise NotFound("No such live key.", code="key_not_found")
