@@ -17,7 +17,9 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from tests.affiliation import COMMUNITY, MEMBER_REF, NAME, Signer, card_photo, new_signer
+from tests.workers.test_affiliation_e2e import OrgEndpoint
 from verification.crypto import seal
+from verification.errors import Forbidden
 from verification.models import (
     Affiliation,
     AttestationSubmission,
@@ -31,7 +33,7 @@ from verification.models import (
     Tenant,
     Verification,
 )
-from verification.services.affiliation import confirmations_expire
+from verification.services.affiliation import confirmation_answer, confirmation_deliver, confirmations_expire
 from verification.services.organizations import (
     organization_create,
     organization_credential_create,
@@ -345,6 +347,60 @@ def test_the_confirmation_route_denied_and_unanswered(
     expired = ConfirmationRequest.objects.get(verification_id=silent_id)
     assert expired.state == "expired" and expired.member_ref_ciphertext is None
     assert ReviewCase.objects.filter(verification_id=silent_id, state=ReviewState.OPEN).exists()
+
+
+def test_an_answer_after_the_deadline_is_refused_before_the_beat_expires_it(
+    api: APIClient, org: Organization, org_api: APIClient
+) -> None:
+    verification_id, phone = open_affiliation(api, "member-late")
+    phone.post(
+        f"/v1/verifications/{verification_id}/confirmation-request",
+        {"organization": "jamat-london", "member_reference": "MBR-LATE"},
+        format="json",
+    )
+    request = ConfirmationRequest.objects.get(verification_id=verification_id)
+    ConfirmationRequest.objects.filter(pk=request.pk).update(deadline=timezone.now() - timedelta(seconds=5))
+    late = org_api.post(
+        f"/v1/org/confirmation-requests/{request.id}/answer", {"answer": "confirmed"}, format="json"
+    )
+    assert late.status_code == 409 and late.json()["error"]["code"] == "confirmation_closed"
+    assert Verification.objects.get(pk=verification_id).status == Status.PROCESSING
+    assert confirmations_expire() == 1
+    assert Verification.objects.get(pk=verification_id).status == Status.NEEDS_REVIEW
+
+
+def test_a_suspended_organisation_is_sent_nothing_and_its_answer_does_not_count(api: APIClient) -> None:
+    endpoint = OrgEndpoint()
+    try:
+        endpoint.reply = {"answer": "confirmed"}
+        organization, secret = organization_create(
+            slug="council-susp", name="Council", communities=[COMMUNITY], webhook_url=endpoint.url
+        )
+        assert secret is not None
+        endpoint.secret = secret
+        verification_id, phone = open_affiliation(api, "member-susp")
+        asked = phone.post(
+            f"/v1/verifications/{verification_id}/confirmation-request",
+            {"organization": "council-susp", "member_reference": "MBR-SUSP"},
+            format="json",
+        )
+        assert asked.status_code == 202
+        request = ConfirmationRequest.objects.get(verification_id=verification_id)
+        organization_set_status(organization=organization, status="suspended")
+        assert confirmation_deliver(request_id=request.id) == "skipped"
+        assert endpoint.received == []  # no member reference went to the suspended organisation
+        with pytest.raises(Forbidden):
+            confirmation_answer(
+                organization=organization, request_id=request.id, answer="confirmed", actor="org_credential:x"
+            )
+        assert Verification.objects.get(pk=verification_id).status == Status.PROCESSING
+        # Active again, the same request goes out and the endpoint's reply decides.
+        organization_set_status(organization=organization, status="active")
+        assert confirmation_deliver(request_id=request.id) == "answered"
+        assert endpoint.received[0]["valid"]
+        assert Verification.objects.get(pk=verification_id).status == Status.VERIFIED
+    finally:
+        endpoint.server.shutdown()
 
 
 def test_org_api_authentication_and_scoping(api: APIClient, org: Organization, org_api: APIClient) -> None:

@@ -34,7 +34,7 @@ from kyc.names import check_name_match
 from kyc.qr import check_attestation_qr
 from kyc.results import CheckResult, failed, passed
 from verification.crypto import DecryptionError, Sealed, seal, unseal
-from verification.errors import InvalidInput, InvalidState, NotFound
+from verification.errors import Forbidden, InvalidInput, InvalidState, NotFound
 from verification.models import (
     Affiliation,
     AffiliationRoute,
@@ -45,6 +45,7 @@ from verification.models import (
     DocumentKind,
     Organization,
     OrganizationKey,
+    OrganizationStatus,
     ReviewCase,
     ReviewState,
     Status,
@@ -500,9 +501,18 @@ def confirmation_answer(
     # Lock order as everywhere: the verification first, then its dependants.
     locked = Verification.objects.select_for_update().get(pk=found.verification_id)
     request = ConfirmationRequest.objects.select_for_update().get(pk=found.pk)
-    if request.state != ConfirmationState.PENDING or locked.status != Status.PROCESSING:
-        raise InvalidState("This request has been answered or has expired.", code="confirmation_closed")
     now = timezone.now()
+    # Past the deadline the request is closed even if the minutely beat has not expired it yet.
+    if (
+        request.state != ConfirmationState.PENDING
+        or locked.status != Status.PROCESSING
+        or request.deadline < now
+    ):
+        raise InvalidState("This request has been answered or has expired.", code="confirmation_closed")
+    # As read now, not when the caller authenticated or the endpoint was called: a suspended
+    # organisation vouches for nothing, by either route.
+    if not Organization.objects.filter(pk=organization.pk, status=OrganizationStatus.ACTIVE).exists():
+        raise Forbidden("This organisation is suspended.", code="organization_not_authorized")
     confirmed = answer == ConfirmationState.CONFIRMED
     result = (
         passed("affiliation_confirmation")
@@ -516,8 +526,9 @@ def confirmation_answer(
     locked.last_error = decision.last_error
     if confirmed:
         locked.derived = {**locked.derived, "affiliation": _derived(organization, request.community, None)}
-    locked.decided_at = now
-    retention_start(locked, decided_at=now)
+    if decision.status in FINAL:  # a tenant's policy may still send a confirmation to a person
+        locked.decided_at = now
+        retention_start(locked, decided_at=now)
     locked.save()
     request.state = answer
     request.answered_at = now
@@ -588,7 +599,8 @@ def confirmation_deliver(*, request_id: uuid.UUID | str) -> str:
         return "skipped"
     organization = request.organization
     secret = organization_webhook_secret(organization=organization)
-    if not organization.webhook_url or secret is None:
+    # A suspended organisation is sent no member reference (its answer would not count either).
+    if not organization.webhook_url or secret is None or not organization.is_active:
         return "skipped"
     body = confirmation_request_body(request=request)
     headers = {
@@ -615,8 +627,8 @@ def confirmation_deliver(*, request_id: uuid.UUID | str) -> str:
             answer=answer,
             actor=f"organization_endpoint:{organization.id}",
         )
-    except InvalidState:
-        return "delivered"  # answered through the API meanwhile
+    except (InvalidState, Forbidden):
+        return "delivered"  # answered through the API, expired or suspended meanwhile
     return "answered"
 
 
