@@ -160,25 +160,41 @@ def _result(attestation: Attestation | None, *reasons: str) -> CheckResult:
     )
 
 
+def _readable(token: str) -> tuple[str, Attestation]:
+    """The pinned algorithm and the claims, unverified; raises _Unreadable."""
+    if not token or len(token) > MAX_TOKEN_LENGTH or not token.isascii():
+        raise _Unreadable
+    header, claims = _claims_unverified(token)
+    alg, kid, iss = header.get("alg"), header.get("kid"), claims.get("iss")
+    if alg not in ALGORITHMS or not isinstance(kid, str) or not kid or not isinstance(iss, str):
+        raise _Unreadable
+    return str(alg), _parse(claims, kid)
+
+
+def attestation_well_formed(token: str) -> bool:
+    """Could `token` be an attestation at all (it parses, names its key, uses a pinned algorithm,
+    carries every claim)? Checked when it is submitted, so that a paste error is a 400 at once
+    rather than a spent attempt; says nothing of the signature, which only the worker checks."""
+    try:
+        _readable(token.strip())
+    except _Unreadable:
+        return False
+    return True
+
+
 @timed
 def check_attestation(
     token: str, *, keys: KeyLookup, revoked: RevocationLookup, now: datetime
 ) -> CheckResult:
     """Verify `token`; on any failure the result carries no claims unless the signature held."""
     token = token.strip()
-    if not token or len(token) > MAX_TOKEN_LENGTH or not token.isascii():
-        return failed(CHECK_NAME, "attestation_unreadable")
     try:
-        header, claims = _claims_unverified(token)
-        alg, kid, iss = header.get("alg"), header.get("kid"), claims.get("iss")
-        if alg not in ALGORITHMS or not isinstance(kid, str) or not kid or not isinstance(iss, str):
-            raise _Unreadable
-        attestation = _parse(claims, kid)
+        alg, attestation = _readable(token)
     except _Unreadable:
         return failed(CHECK_NAME, "attestation_unreadable")
 
-    key = keys(iss, kid)
-    if key is None or not _signature_valid(token, key, str(alg)):
+    key = keys(attestation.organization_id, attestation.kid)
+    if key is None or not _signature_valid(token, key, alg):
         return failed(CHECK_NAME, "attestation_invalid_signature")
     # From here the claims are the organisation's own words. The issuer as the registry spells it
     # (a UUID may be written upper case or without hyphens): revocations and reuse are hashed with

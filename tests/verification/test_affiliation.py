@@ -6,6 +6,7 @@ worker); signatures, sealing and storage are all real.
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import timedelta
 from typing import Any
@@ -115,7 +116,6 @@ def test_a_valid_attestation_verifies_and_keeps_only_the_listed_fields(
             Status.REQUIRES_INPUT,
             "attestation_expired",
         ),
-        (lambda s, o: "garbage", Status.REQUIRES_INPUT, "attestation_unreadable"),
     ],
 )
 def test_bad_attestations_get_their_codes(
@@ -125,6 +125,40 @@ def test_bad_attestations_get_their_codes(
     assert verification.status == expected_status
     assert code in codes(verification)
     assert not AttestationSubmission.objects.filter(verification=verification).exists()
+
+
+def _unsigned(organization_id: str) -> str:
+    header = base64.urlsafe_b64encode(b'{"alg":"none","kid":"2026-01"}').rstrip(b"=").decode()
+    claims = {"iss": organization_id, "community": COMMUNITY, "name": NAME, "member_ref": MEMBER_REF}
+    claims |= {"iat": 1_800_000_000, "exp": 1_900_000_000, "jti": "j"}
+    body = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    return f"{header}.{body}."
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda s, o: "garbage",
+        lambda s, o: "a.b.c",
+        lambda s, o: s.token(o) + "x" * 5000,  # huge
+        lambda s, o: s.token(o, member_ref=""),  # a claim missing
+        lambda s, o: _unsigned(o),  # alg none
+    ],
+)
+def test_a_token_that_cannot_be_an_attestation_is_a_400_and_costs_no_attempt(
+    api: APIClient, org: Organization, signer: Signer, make: Any
+) -> None:
+    verification_id, phone = open_affiliation(api)
+    response = phone.post(
+        f"/v1/verifications/{verification_id}/attestation",
+        {"token": make(signer, str(org.id))},
+        format="json",
+    )
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["code"] == "attestation_unreadable"
+    assert not AttestationSubmission.objects.filter(verification_id=verification_id).exists()
+    verification = Verification.objects.get(pk=verification_id)
+    assert (verification.status, verification.submissions) == (Status.REQUIRES_INPUT, 0)
 
 
 def test_a_suspended_organisation_cannot_vouch(api: APIClient, org: Organization, signer: Signer) -> None:

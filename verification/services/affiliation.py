@@ -28,7 +28,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from kyc.attestation import Attestation, IssuerKey, check_attestation
+from kyc.attestation import Attestation, IssuerKey, attestation_well_formed, check_attestation
 from kyc.images import decode
 from kyc.names import check_name_match
 from kyc.qr import check_attestation_qr
@@ -86,8 +86,9 @@ def attestation_submit_text(*, verification: Verification, token: str) -> None:
     _require_affiliation(locked)
     require_status(locked, Status.REQUIRES_INPUT, action="add an attestation to")
     token = token.strip()
-    if not token or len(token) > MAX_TOKEN_CHARS:
-        raise InvalidInput("The attestation is empty or too long.", code="attestation_unreadable")
+    if not token or len(token) > MAX_TOKEN_CHARS or not attestation_well_formed(token):
+        # Bad input is a 400 now, and costs the member no attempt; the signature is the worker's.
+        raise InvalidInput("This is not a membership attestation.", code="attestation_unreadable")
     sealed = seal(token.encode(), context=locked.id.bytes + b"attestation")
     AttestationSubmission.objects.update_or_create(
         verification=locked,
