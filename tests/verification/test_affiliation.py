@@ -23,6 +23,7 @@ from verification.crypto import seal
 from verification.errors import Forbidden
 from verification.models import (
     Affiliation,
+    AttestationRevocation,
     AttestationSubmission,
     ConfirmationRequest,
     Document,
@@ -262,6 +263,19 @@ def _verified_document(tenant: Tenant, subject: str, given: str, surname: str) -
     verification.outputs_wrapped_key = sealed.wrapped_key
     verification.save()
     return verification
+
+
+def test_a_revocation_reason_is_a_code_never_free_text(org: Organization, org_api: APIClient) -> None:
+    """The reason is stored and audited: an officer's prose ("Amina Shah left") must not be."""
+    prose = org_api.post("/v1/org/revocations", {"jti": "card-10", "reason": f"{NAME} left"}, format="json")
+    assert prose.status_code == 400 and prose.json()["error"]["code"] == "invalid_reason"
+    assert not AttestationRevocation.objects.exists()
+    assert NAME not in _all_rows_text()
+    coded = org_api.post(
+        "/v1/org/revocations", {"jti": "card-10", "reason": "membership_ended"}, format="json"
+    )
+    assert coded.status_code == 201
+    assert AttestationRevocation.objects.get().reason == "membership_ended"
 
 
 def test_the_name_is_cross_checked_with_the_verified_document(

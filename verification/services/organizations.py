@@ -8,6 +8,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from verification.webhook_signing import secret_generate
 
 ORG_CREDENTIAL_PREFIX = "tqo_"  # a prefix, not a secret
 OPERATOR_ACTOR = "operator:cli"
+REVOCATION_REASON = re.compile(r"[a-z0-9_-]{0,64}")
 
 
 def jti_digest(*, organization_id: str, jti: str) -> str:
@@ -282,16 +284,23 @@ def revocation_publish(
 
     if not jti or len(jti) > 256:
         raise InvalidInput("jti is 1 to 256 characters.", code="invalid_jti")
+    # The reason is kept and audited, so it must be a code ("lost", "membership_ended"), never
+    # free text, where an officer would write the member's name or circumstances.
+    if not REVOCATION_REASON.fullmatch(reason):
+        raise InvalidInput(
+            "The reason is a short code: lowercase letters, digits, '_' or '-', at most 64.",
+            code="invalid_reason",
+        )
     digest = jti_digest(organization_id=str(organization.id), jti=jti)
     with transaction.atomic():
         Organization.objects.select_for_update().get(pk=organization.pk)
         revocation, created = AttestationRevocation.objects.get_or_create(
             organization=organization,
             jti_hash=digest,
-            defaults={"reason": reason[:64], "revoked_at": timezone.now()},
+            defaults={"reason": reason, "revoked_at": timezone.now()},
         )
         if created:
-            _audit(actor, "attestation.revoked", organization, jti_hash=digest[:16], reason=reason[:64])
+            _audit(actor, "attestation.revoked", organization, jti_hash=digest[:16], reason=reason)
         used = list(
             organization.affiliations.filter(jti_hash=digest).values_list("verification_id", flat=True)
         )
