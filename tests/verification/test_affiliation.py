@@ -392,6 +392,14 @@ def test_the_confirmation_route_denied_and_unanswered(
     assert confirmations_expire(now=timezone.now() + timedelta(days=4)) == 1
     silent = Verification.objects.get(pk=silent_id)
     assert silent.status == Status.NEEDS_REVIEW and codes(silent) == {"confirmation_no_answer"}
+    # The reviewer's approval will stand for this organisation and community: they are kept.
+    assert silent.derived["affiliation"] == {
+        "organization": "jamat-london",
+        "community": COMMUNITY,
+        "attestation_expires_at": None,
+    }
+    kept = Affiliation.objects.get(verification_id=silent_id)
+    assert (kept.organization_id, kept.community, kept.route) == (org.id, COMMUNITY, "confirmation")
     expired = ConfirmationRequest.objects.get(verification_id=silent_id)
     assert expired.state == "expired" and expired.member_ref_ciphertext is None
     assert ReviewCase.objects.filter(verification_id=silent_id, state=ReviewState.OPEN).exists()

@@ -568,7 +568,21 @@ def _expire_one(request_id: uuid.UUID, verification_id: uuid.UUID, now: datetime
         transition(locked, Status.NEEDS_REVIEW)
         locked.checks = [failed("affiliation_confirmation", "confirmation_no_answer").summary()]
         locked.last_error = None
+        # What the member claimed is what a reviewer's approval will stand for: keep it, as route 1
+        # does for a case in review, or an approved case would say nothing of whom it vouches for.
+        organization = Organization.objects.get(pk=request.organization_id)
+        locked.derived = {**locked.derived, "affiliation": _derived(organization, request.community, None)}
         locked.save()
+        Affiliation.objects.update_or_create(
+            verification=locked,
+            defaults={
+                "organization": organization,
+                "route": AffiliationRoute.CONFIRMATION,
+                "community": request.community,
+                "attestation_expires_at": None,
+                "jti_hash": "",
+            },
+        )
         verification_changed(verification=locked, actor="system:affiliation")
         _mark_inputs_deleted(locked, now)
         return True
