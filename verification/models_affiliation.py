@@ -119,10 +119,15 @@ class Affiliation(models.Model):
     community = models.CharField(max_length=100)
     attestation_expires_at = models.DateTimeField(null=True, blank=True)
     jti_hash = models.CharField(max_length=64, blank=True)
+    # The key that signed the attestation (route 1): revoking that key flags what it vouched for.
+    kid = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        indexes = [models.Index(fields=["organization", "jti_hash"])]
+        indexes = [
+            models.Index(fields=["organization", "jti_hash"]),
+            models.Index(fields=["organization", "kid"]),
+        ]
 
     def __str__(self) -> str:
         return f"affiliation:{self.verification_id}"

@@ -40,6 +40,7 @@ from verification.services.organizations import (
     organization_create,
     organization_credential_create,
     organization_key_add,
+    organization_key_revoke,
     organization_set_status,
 )
 from verification.services.processing import verification_process
@@ -130,7 +131,12 @@ def test_bad_attestations_get_their_codes(
 
 def _unsigned(organization_id: str) -> str:
     header = base64.urlsafe_b64encode(b'{"alg":"none","kid":"2026-01"}').rstrip(b"=").decode()
-    claims = {"iss": organization_id, "community": COMMUNITY, "name": NAME, "member_ref": MEMBER_REF}
+    claims: dict[str, object] = {
+        "iss": organization_id,
+        "community": COMMUNITY,
+        "name": NAME,
+        "member_ref": MEMBER_REF,
+    }
     claims |= {"iat": 1_800_000_000, "exp": 1_900_000_000, "jti": "j"}
     body = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
     return f"{header}.{body}."
@@ -240,6 +246,28 @@ def test_a_revocation_after_use_flags_the_verification_for_review(
         "created": False,
         "flagged_verifications": 0,
     }
+
+
+def test_revoking_a_key_flags_what_it_vouched_for_and_rejects_what_comes_next(
+    api: APIClient, org: Organization, signer: Signer
+) -> None:
+    other = new_signer("2026-02")
+    organization_key_add(organization=org, kid=other.kid, public_key=other.public_raw)
+    by_revoked = submit_token(api, signer.token(str(org.id), jti="card-k1"), subject="member-k1")
+    by_other = submit_token(api, other.token(str(org.id), jti="card-k2"), subject="member-k2")
+    assert by_revoked.status == by_other.status == Status.VERIFIED
+    assert Affiliation.objects.get(verification=by_revoked).kid == signer.kid
+
+    flagged = organization_key_revoke(organization=org, kid=signer.kid)
+    assert flagged == [str(by_revoked.id)]
+    by_revoked.refresh_from_db()
+    by_other.refresh_from_db()
+    assert by_revoked.status == Status.NEEDS_REVIEW and "attestation_revoked" in codes(by_revoked)
+    assert ReviewCase.objects.get(verification=by_revoked).state == ReviewState.OPEN
+    assert by_other.status == Status.VERIFIED  # another key of the same organisation is untouched
+    # A card the revoked key signed, backdated or not, is refused from now on.
+    later = submit_token(api, signer.token(str(org.id), issued_at=timezone.now() - timedelta(days=5)), "k3")
+    assert later.status == Status.REJECTED and codes(later) == {"attestation_invalid_signature"}
 
 
 def _verified_document(tenant: Tenant, subject: str, given: str, surname: str) -> Verification:

@@ -286,6 +286,12 @@ def affiliation_process(*, verification_id: str) -> str | None:
             ):
                 results = [r for r in results if r.name != "attestation"]
                 results.append(failed("attestation", "attestation_revoked"))
+            # Likewise a key revoked since the check (organization_key_revoke takes the same lock).
+            if OrganizationKey.objects.filter(
+                organization_id=attestation.organization_id, kid=attestation.kid, revoked_at__isnull=False
+            ).exists():
+                results = [r for r in results if r.name != "attestation"]
+                results.append(failed("attestation", "attestation_invalid_signature"))
             reuse = _reuse_check(locked, attestation.organization_id, digest)
             if reuse is not None:
                 results.append(reuse)
@@ -311,6 +317,7 @@ def affiliation_process(*, verification_id: str) -> str | None:
                     "community": attestation.community[:100],
                     "attestation_expires_at": attestation.expires_at,
                     "jti_hash": digest,
+                    "kid": attestation.kid[:64],
                 },
             )
         _minimise(locked, now)

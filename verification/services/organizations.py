@@ -233,14 +233,31 @@ def organization_key_rotate(
     return key
 
 
-@transaction.atomic
-def organization_key_revoke(*, organization: Organization, kid: str, actor: str = OPERATOR_ACTOR) -> None:
+def organization_key_revoke(
+    *, organization: Organization, kid: str, actor: str = OPERATOR_ACTOR
+) -> list[str]:
     """A compromised key: nothing it signed verifies any more, whatever its `iat` says (a thief
-    chooses the iat; see kyc.attestation). To retire a key and keep what it signed, rotate it."""
-    updated = organization.keys.filter(kid=kid, revoked_at__isnull=True).update(revoked_at=timezone.now())
-    if not updated:
-        raise NotFound("No such live key.", code="key_not_found")
-    _audit(actor, "organization.key_revoked", organization, kid=kid)
+    chooses the iat; see kyc.attestation). To retire a key and keep what it signed, rotate it.
+
+    Verifications it already vouched for are flagged for review, as for a revoked attestation;
+    returns their ids. Two transactions, as in `revocation_publish` and for the same reason: the
+    organisation's row lock orders the revocation with any decision in flight (which looks at the
+    key again under that lock), then each verification is flagged under its own.
+    """
+    from verification.services.affiliation import affiliation_flag_revoked  # services of one area
+
+    with transaction.atomic():
+        Organization.objects.select_for_update().get(pk=organization.pk)
+        updated = organization.keys.filter(kid=kid, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        if not updated:
+            raise NotFound("No such live key.", code="key_not_found")
+        _audit(actor, "organization.key_revoked", organization, kid=kid)
+        used = list(organization.affiliations.filter(kid=kid).values_list("verification_id", flat=True))
+    return [
+        str(verification_id)
+        for verification_id in used
+        if affiliation_flag_revoked(verification_id=verification_id, actor=actor)
+    ]
 
 
 @transaction.atomic
