@@ -512,6 +512,11 @@ def test_org_api_authentication_and_scoping(api: APIClient, org: Organization, o
         f"/v1/org/confirmation-requests/{request.id}/answer", {"answer": "confirmed"}, format="json"
     )
     assert stolen.status_code == 404
+    malformed = other_api.post(
+        "/v1/org/confirmation-requests/not-a-uuid/answer", {"answer": "denied"}, format="json"
+    )
+    assert malformed.status_code == 404
+    assert malformed.json()["error"]["code"] == "confirmation_request_not_found"
     organization_set_status(organization=org, status="suspended")
     assert org_api.get("/v1/org/confirmation-requests").status_code == 403
 

@@ -501,9 +501,11 @@ def confirmation_answer(
     if answer not in (ConfirmationState.CONFIRMED, ConfirmationState.DENIED):
         raise InvalidInput("The answer is 'confirmed' or 'denied'.", code="invalid_answer")
     try:
-        found = ConfirmationRequest.objects.filter(pk=request_id, organization=organization).first()
-    except (ValueError, TypeError):
-        found = None
+        # Parsed here: the ORM answers a malformed id with a ValidationError (a 500), not a miss.
+        pk = request_id if isinstance(request_id, uuid.UUID) else uuid.UUID(str(request_id))
+    except ValueError:
+        pk = None
+    found = ConfirmationRequest.objects.filter(pk=pk, organization=organization).first() if pk else None
     if found is None:
         raise NotFound("No such confirmation request.", code="confirmation_request_not_found")
     # Lock order as everywhere: the verification first, then its dependants.
