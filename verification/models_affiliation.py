@@ -88,7 +88,8 @@ class OrganizationCredential(models.Model):
 
 
 class AttestationRevocation(models.Model):
-    """The organisation withdrew an attestation; `jti_hash` as in Affiliation (keyed, per issuer)."""
+    """The organisation withdrew an attestation; `jti_hash` keyed per issuer (Affiliation's is also
+    per tenant: see services.organizations.jti_digest)."""
 
     id = models.BigAutoField(primary_key=True)
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="revocations")

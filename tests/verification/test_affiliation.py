@@ -216,6 +216,24 @@ def test_one_attestation_used_by_two_subjects_goes_to_review(
     assert ReviewCase.objects.filter(verification=second, state=ReviewState.OPEN).exists()
 
 
+def test_one_card_at_two_tenants_is_not_linkable_yet_a_revocation_reaches_both(
+    api: APIClient, other_api: APIClient, org: Organization, signer: Signer, org_api: APIClient
+) -> None:
+    """The kept jti hash is per tenant (like identity fingerprints): the same member's card at two
+    marketplaces leaves two unrelated hashes, is not `attestation_reused`, and is still revoked at both."""
+    token = signer.token(str(org.id), jti="card-two-markets")
+    here = submit_token(api, token, subject="member-1")
+    there = submit_token(other_api, token, subject="member-1")
+    assert here.status == there.status == Status.VERIFIED
+    digests = set(Affiliation.objects.values_list("jti_hash", flat=True))
+    assert len(digests) == 2
+    published = org_api.post("/v1/org/revocations", {"jti": "card-two-markets"}, format="json")
+    assert published.json()["flagged_verifications"] == 2
+    assert set(Verification.objects.filter(type="affiliation").values_list("status", flat=True)) == {
+        Status.NEEDS_REVIEW
+    }
+
+
 def test_a_revocation_before_use_rejects(
     api: APIClient, org: Organization, signer: Signer, org_api: APIClient
 ) -> None:

@@ -280,7 +280,11 @@ def affiliation_process(*, verification_id: str) -> str | None:
         if attestation is not None:
             # The organisation's row lock orders this decision with any revocation being published.
             organization = Organization.objects.select_for_update().get(pk=attestation.organization_id)
-            digest = jti_digest(organization_id=attestation.organization_id, jti=attestation.jti)
+            digest = jti_digest(
+                organization_id=attestation.organization_id,
+                jti=attestation.jti,
+                tenant_id=str(locked.tenant_id),
+            )
             if _revoked(attestation.organization_id, attestation.jti) and not any(
                 "attestation_revoked" in r.reasons for r in results
             ):

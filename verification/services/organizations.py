@@ -39,10 +39,18 @@ OPERATOR_ACTOR = "operator:cli"
 REVOCATION_REASON = re.compile(r"[a-z0-9_-]{0,64}")
 
 
-def jti_digest(*, organization_id: str, jti: str) -> str:
+def jti_digest(*, organization_id: str, jti: str, tenant_id: str | None = None) -> str:
     """A keyed hash of an attestation's unique id, per issuer: finds reuse and revocation without
-    keeping the id (which an organisation may have derived from a member number)."""
-    message = f"attestation-jti|{organization_id}|{jti}"
+    keeping the id (which an organisation may have derived from a member number).
+
+    The revocation list's is the issuer's alone. What a verification keeps (`Affiliation`) is also
+    per tenant, as identity fingerprints are: comparable within a tenant only, so one member's card
+    does not link their accounts at two marketplaces for anyone reading the database.
+    """
+    if tenant_id is None:
+        message = f"attestation-jti|{organization_id}|{jti}"
+    else:
+        message = f"attestation-jti-tenant|{tenant_id}|{organization_id}|{jti}"
     return hmac.new(settings.TASDEEQ_HMAC_PEPPER.encode(), message.encode(), hashlib.sha256).hexdigest()
 
 
@@ -318,8 +326,14 @@ def revocation_publish(
         )
         if created:
             _audit(actor, "attestation.revoked", organization, jti_hash=digest[:16], reason=reason)
+        tenants = organization.affiliations.values_list("verification__tenant_id", flat=True).distinct()
+        # Each tenant's digest of this jti (and the issuer's, as rows kept before it was per tenant).
+        digests = {digest} | {
+            jti_digest(organization_id=str(organization.id), jti=jti, tenant_id=str(tenant_id))
+            for tenant_id in tenants
+        }
         used = list(
-            organization.affiliations.filter(jti_hash=digest).values_list("verification_id", flat=True)
+            organization.affiliations.filter(jti_hash__in=digests).values_list("verification_id", flat=True)
         )
     flagged = [
         str(verification_id)
