@@ -632,6 +632,54 @@ def base64url(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
+def test_admin_changes_are_audited_and_cannot_revoke_a_key_around_the_flagging(
+    org: Organization, signer: Signer
+) -> None:
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from verification.models import AuditRecord, OrganizationKey
+
+    admin = User.objects.create_superuser("operator", password="x" * 16)
+    browser = Client()
+    browser.force_login(admin)
+    key = OrganizationKey.objects.get(organization=org)
+    response = browser.post(
+        f"/admin/verification/organization/{org.id}/change/",
+        {
+            "slug": org.slug,
+            "name": org.name,
+            "communities": json.dumps(org.communities),
+            "status": "suspended",
+            "keys-TOTAL_FORMS": "1",
+            "keys-INITIAL_FORMS": "1",
+            "keys-MIN_NUM_FORMS": "0",
+            "keys-MAX_NUM_FORMS": "1000",
+            "keys-0-id": str(key.id),
+            "keys-0-organization": str(org.id),
+            "keys-0-valid_from_0": key.valid_from.strftime("%Y-%m-%d"),
+            "keys-0-valid_from_1": key.valid_from.strftime("%H:%M:%S"),
+            "keys-0-valid_until_0": "2030-01-01",
+            "keys-0-valid_until_1": "00:00:00",
+            "keys-0-revoked_at_0": "2026-01-01",  # read-only: ignored
+            "keys-0-revoked_at_1": "00:00:00",
+            "credentials-TOTAL_FORMS": "0",
+            "credentials-INITIAL_FORMS": "0",
+            "credentials-MIN_NUM_FORMS": "0",
+            "credentials-MAX_NUM_FORMS": "1000",
+        },
+    )
+    assert response.status_code == 302, response.content[:2000]
+    org.refresh_from_db()
+    key.refresh_from_db()
+    assert org.status == "suspended" and key.valid_until is not None and key.revoked_at is None
+    records = AuditRecord.objects.filter(action="organization.admin_changed", target_id=str(org.id))
+    changes = [change for record in records for change in record.details["changes"]]
+    assert "status" in changes
+    assert f"OrganizationKey:{key.id}:valid_until" in changes
+    assert {record.actor for record in records} == {f"admin:{admin.pk}"}
+
+
 def test_file_kinds_belong_to_their_verification_type(api: APIClient) -> None:
     from tests.affiliation import card_photo as photo_of
 

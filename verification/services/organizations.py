@@ -131,6 +131,13 @@ def organization_create(
     return organization, secret
 
 
+def organization_admin_changed(*, organization: Organization, changes: list[str], actor: str) -> None:
+    """The Django admin saved changes (field names, and keys' or credentials' ids): audited like
+    every other change to the registry."""
+    if changes:
+        _audit(actor, "organization.admin_changed", organization, changes=sorted(changes))
+
+
 def organization_get(*, ref: str) -> Organization:
     """By slug or id."""
     organization = Organization.objects.filter(slug=ref).first()
