@@ -168,6 +168,27 @@ def test_a_token_that_cannot_be_an_attestation_is_a_400_and_costs_no_attempt(
     assert (verification.status, verification.submissions) == (Status.REQUIRES_INPUT, 0)
 
 
+def test_a_key_of_one_organisation_cannot_vouch_for_another(
+    api: APIClient, org: Organization, signer: Signer
+) -> None:
+    """`kid` is looked up under the claimed issuer: org A's key, with a kid org B also uses, does not
+    make A's token B's."""
+    other, _ = organization_create(slug="council-b", name="Council B", communities=[COMMUNITY])
+    theirs = new_signer(signer.kid)  # the same kid name, another key pair
+    organization_key_add(
+        organization=other,
+        kid=theirs.kid,
+        public_key=theirs.public_raw,
+        valid_from=timezone.now() - timedelta(days=30),
+    )
+    forged = submit_token(api, signer.token(str(other.id)), subject="member-x")
+    assert forged.status == Status.REJECTED and codes(forged) == {"attestation_invalid_signature"}
+    assert not Affiliation.objects.filter(verification=forged).exists()
+    genuine = submit_token(api, theirs.token(str(other.id)), subject="member-y")
+    assert genuine.status == Status.VERIFIED
+    assert Affiliation.objects.get(verification=genuine).organization_id == other.id
+
+
 def test_a_suspended_organisation_cannot_vouch(api: APIClient, org: Organization, signer: Signer) -> None:
     organization_set_status(organization=org, status="suspended")
     verification = submit_token(api, signer.token(str(org.id)))
