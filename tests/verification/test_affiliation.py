@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -372,8 +373,9 @@ def _all_rows_text() -> str:
 
 def test_nothing_beyond_the_listed_fields_remains_after_the_decision(
     api: APIClient, org: Organization, signer: Signer, org_api: APIClient, s3: Any, document_bucket: str,
-    django_capture_on_commit_callbacks: Any,
+    django_capture_on_commit_callbacks: Any, caplog: pytest.LogCaptureFixture,
 ) -> None:  # fmt: skip
+    caplog.set_level(logging.DEBUG)
     jti = "unique-card-4711"
     token = signer.token(str(org.id), jti=jti)
     with django_capture_on_commit_callbacks(execute=True):
@@ -409,6 +411,8 @@ def test_nothing_beyond_the_listed_fields_remains_after_the_decision(
     dump = _all_rows_text()
     for secret in (token, token.split(".")[1], token.split(".")[2], NAME, MEMBER_REF, jti):
         assert secret not in dump, f"found {secret[:12]}… in the database"
+        assert secret not in caplog.text, f"found {secret[:12]}… in the logs"
+    assert "affiliation decided" in caplog.text  # the logs were captured
     assert not AttestationSubmission.objects.exists()
     assert not Document.objects.exists() and not ObjectDeletion.objects.exists()
     tenant_id = by_text.tenant_id  # the bucket is shared by the session: look at this tenant's part
