@@ -128,3 +128,6 @@ def expire_phone_challenges() -> int:
 
 
 from workers import affiliation_tasks  # noqa: E402,F401  (issue #8: registers the affiliation tasks)
+
+# Webhooks and idempotency (issue #6); imported here because Celery discovers `workers.tasks`.
+from workers import webhooks as _webhooks  # noqa: E402,F401
