@@ -192,8 +192,9 @@ def _relative_forms(a: list[str], b: list[str]) -> bool:
     """Karim / Karima, Rashid / Rashida, Imran / Imrana: one side has a token the other has only
     with a final "a" (Karimah folds to karima). These are the masculine and feminine of one name,
     two people, and likely ones (a brother's card shown by his sister); measured, they scored 95-96
-    before this rule (README, `python -m bench.names`). Latin script only: transliteration from
-    Indic and Arabic scripts does not keep final vowels reliably."""
+    before this rule (README, `python -m bench.names`). It holds for Indic scripts too, whose
+    transliteration keeps a written final vowel (अमीना: amina); Arabic script writes no short vowels,
+    so there it cannot tell (حامد: hmd, for Hamid and Hamida alike)."""
     left, right = set(a), set(b)
     return any(
         token + "a" in other and token not in other and token + "a" not in side
@@ -213,7 +214,7 @@ def name_similarity(a: str, b: str) -> float:
     score = fuzz.ratio(left, right)
     if not (a.isascii() and b.isascii()):
         score = max(score, fuzz.ratio(_consonant_key(a), _consonant_key(b)) - 5.0)
-    elif _relative_forms(left.split(), right.split()):
+    if _relative_forms(left.split(), right.split()):
         score = min(score, RELATIVE_NAME_CAP)
     return float(score)
 

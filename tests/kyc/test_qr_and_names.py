@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import numpy as np
@@ -60,6 +61,7 @@ def test_relatives_names_a_letter_apart_do_not_match() -> None:
         ("Rashida Valli", "VALLI RASHID"),
         ("Imran Patel", "Imrana Patel"),
         ("Farid Kassam", "KASSAM FARIDAH"),
+        ("अमीना शाह", "Amin Shah"),  # Devanagari writes the final vowel
     ]:
         assert check_name_match(a, b).reasons == ("attestation_name_mismatch",), (a, b, name_similarity(a, b))
     # A spelling of one name is still the same name.
@@ -68,18 +70,19 @@ def test_relatives_names_a_letter_apart_do_not_match() -> None:
 
 def test_measured_error_rates_on_the_labelled_set() -> None:
     """The rates README reports (python -m bench.names). The only false matches left are relatives
-    written in another script (vowels lost in transliteration): none between two Latin names."""
+    with one name in Arabic script (which writes no short vowels): none otherwise."""
     genuine = [name_similarity(a, b) for a, b in genuine_pairs()]
     impostor = [name_similarity(a, b) for a, b in impostor_pairs()]
     rates = rates_at(NAME_MATCH_THRESHOLD, genuine, impostor)
     assert rates.fmr <= 0.0005, rates
     assert rates.fnmr <= 0.05, rates
-    latin_false = [
+    arabic = re.compile("[\u0600-\u06ff]")
+    other_false = [
         (a, b)
         for a, b in impostor_pairs()
-        if a.isascii() and b.isascii() and name_similarity(a, b) >= NAME_MATCH_THRESHOLD
+        if not arabic.search(a + b) and name_similarity(a, b) >= NAME_MATCH_THRESHOLD
     ]
-    assert latin_false == []
+    assert other_false == []
 
 
 def test_qr_png_from_the_cli_reads_back(tmp_path: Path) -> None:
