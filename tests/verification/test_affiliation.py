@@ -26,6 +26,7 @@ from verification.models import (
     Affiliation,
     AttestationRevocation,
     AttestationSubmission,
+    AuditRecord,
     ConfirmationRequest,
     Document,
     ObjectDeletion,
@@ -300,6 +301,9 @@ def test_revoking_a_key_flags_what_it_vouched_for_and_rejects_what_comes_next(
 
     flagged = organization_key_revoke(organization=org, kid=signer.kid)
     assert flagged == [str(by_revoked.id)]
+    # Again (as after an interrupted run): no error, nothing flagged twice, one audit record.
+    assert organization_key_revoke(organization=org, kid=signer.kid) == []
+    assert AuditRecord.objects.filter(action="organization.key_revoked", target_id=str(org.id)).count() == 1
     by_revoked.refresh_from_db()
     by_other.refresh_from_db()
     assert by_revoked.status == Status.NEEDS_REVIEW and "attestation_revoked" in codes(by_revoked)

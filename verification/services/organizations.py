@@ -263,10 +263,12 @@ def organization_key_revoke(
 
     with transaction.atomic():
         Organization.objects.select_for_update().get(pk=organization.pk)
-        updated = organization.keys.filter(kid=kid, revoked_at__isnull=True).update(revoked_at=timezone.now())
-        if not updated:
-            raise NotFound("No such live key.", code="key_not_found")
-        _audit(actor, "organization.key_revoked", organization, kid=kid)
+        if not organization.keys.filter(kid=kid).exists():
+            raise NotFound("No such key.", code="key_not_found")
+        # Revoking a revoked key again only flags again (idempotent): if the flagging below was
+        # interrupted, running the command once more finishes it.
+        if organization.keys.filter(kid=kid, revoked_at__isnull=True).update(revoked_at=timezone.now()):
+            _audit(actor, "organization.key_revoked", organization, kid=kid)
         used = list(organization.affiliations.filter(kid=kid).values_list("verification_id", flat=True))
     return [
         str(verification_id)
