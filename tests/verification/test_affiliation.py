@@ -480,6 +480,29 @@ def test_the_confirmation_route_denied_and_unanswered(
     assert ReviewCase.objects.filter(verification_id=silent_id, state=ReviewState.OPEN).exists()
 
 
+def test_a_confirmation_the_tenants_policy_sends_to_review_is_not_decided(
+    api: APIClient, tenant: Tenant, org: Organization, org_api: APIClient
+) -> None:
+    """A tenant requiring a check the route does not run: confirmed goes to a person, and the
+    verification is not marked decided (its retention starts at the reviewer's decision)."""
+    tenant.policy = {"required_checks": ["provider_document"]}
+    tenant.save(update_fields=["policy"])
+    verification_id, phone = open_affiliation(api, "member-policy")
+    phone.post(
+        f"/v1/verifications/{verification_id}/confirmation-request",
+        {"organization": "jamat-london", "member_reference": "MBR-POL"},
+        format="json",
+    )
+    request = ConfirmationRequest.objects.get(verification_id=verification_id)
+    answered = org_api.post(
+        f"/v1/org/confirmation-requests/{request.id}/answer", {"answer": "confirmed"}, format="json"
+    )
+    assert answered.status_code == 200
+    verification = Verification.objects.get(pk=verification_id)
+    assert verification.status == Status.NEEDS_REVIEW and verification.decided_at is None
+    assert verification.documents_deleted_at is not None  # the member reference went all the same
+
+
 def test_an_answer_after_the_deadline_is_refused_before_the_beat_expires_it(
     api: APIClient, org: Organization, org_api: APIClient
 ) -> None:
