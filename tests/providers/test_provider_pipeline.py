@@ -259,7 +259,9 @@ def _liveness_run(
     return result, decide(result.results, policy=policy, submissions=1).status, verification
 
 
-def test_liveness_passed_by_someone_else_is_rejected(tenant: Tenant, api: APIClient, providers_on: StandIn) -> None:
+def test_liveness_passed_by_someone_else_is_rejected(
+    tenant: Tenant, api: APIClient, providers_on: StandIn
+) -> None:
     # A fraudster does the live check with their own face while the selfie and document are the victim's.
     result, status, verification = _liveness_run(tenant, api, providers_on, selfie_jpeg(PEOPLE[1]))
     assert names(result.results)["provider_liveness"] == ("fail", ("liveness_face_mismatch",))
