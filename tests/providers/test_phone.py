@@ -353,7 +353,7 @@ def test_the_send_task_gives_up_and_shows_failed_delivery_without_personal_data_
     providers_on.inject("Publish", *[Fault.error(500, "InternalError")] * 50)
     caplog.set_level(logging.DEBUG)
     with override_settings(AWS_SNS_ENDPOINT_URL=providers_on.url, PROVIDER_CIRCUIT_COOLDOWN_SECONDS=0):
-        send_phone_code.apply(args=[created["id"]])
+        send_phone_code.apply(args=(created["id"],))
     assert providers_on.requests["Publish"] >= 2
     challenge = PhoneChallenge.objects.get(pk=created["id"])
     assert challenge.delivery_error != ""

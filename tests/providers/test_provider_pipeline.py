@@ -308,3 +308,19 @@ def test_the_call_log_keeps_only_whether_each_field_agreed(tenant: Tenant, provi
         "agreement": {"document_number": True, "birth_date": True, "expiry_date": True, "surname": False},
     }
     assert not re.search(r"[0-9a-f]{32}", str(row.result))  # no digest of any field
+
+
+def test_a_policy_naming_a_provider_this_service_does_not_run_is_refused(
+    tenant: Tenant, providers_on: StandIn
+) -> None:
+    from django.test import override_settings
+
+    with override_settings(TASDEEQ_PROVIDERS=["aws_rekognition"]):
+        with pytest.raises(InvalidInput) as refused:
+            tenant_set_policy(tenant=tenant, policy={"providers": {"aws_textract": "required"}})
+        assert refused.value.code == "invalid_policy"
+        tenant_set_policy(tenant=tenant, policy={"providers": {"aws_rekognition": "required"}})
+    # A policy stored before an adapter was switched off still loads (its cases go to review).
+    tenant.policy = {"providers": {"aws_textract": "required"}}
+    with override_settings(TASDEEQ_PROVIDERS=[]):
+        assert Policy.for_tenant(tenant).providers == {"aws_textract": "required"}
