@@ -14,10 +14,12 @@ TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 
 .PHONY: setup run test lint typecheck bench specimens system-packages clean
 
-$(BIN)/.installed: pyproject.toml
+$(BIN)/.installed: pyproject.toml clients/python/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# The Python client package (tasdeeq-client) lives in the repository; its tests run in the suite.
+	$(BIN)/python -m pip install --quiet -e clients/python
 	@touch $@
 
 # Debian packages the suite needs (fonts to render specimen documents; chromium for the reviewer

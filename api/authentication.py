@@ -13,7 +13,7 @@ from rest_framework.request import Request
 
 from verification.models import ApiKey, Reviewer, ReviewerToken, Tenant, Verification
 from verification.services.reviewers import REVIEWER_TOKEN_PREFIX
-from verification.tokens import API_KEY_PREFIX, CLIENT_SECRET_PREFIX, token_hash
+from verification.tokens import API_KEY_PREFIXES, CLIENT_SECRET_PREFIX, token_hash
 
 # Writing last_used_at on every request would make every read a write; once a minute is enough.
 _LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -25,6 +25,8 @@ class Principal:
     api_key_id: UUID | None = None
     # Set for a client secret: the only verification this caller may touch.
     verification_id: UUID | None = None
+    # Test mode (a `tdq_test_` key, or a test verification's client secret) sees only test objects.
+    livemode: bool = True
 
     @property
     def is_authenticated(self) -> bool:
@@ -57,7 +59,7 @@ def _bearer(request: Request) -> str | None:
 class ApiKeyAuthentication(BaseAuthentication):
     def authenticate(self, request: Request) -> tuple[Principal, Principal] | None:
         token = _bearer(request)
-        if token is None or not token.startswith(API_KEY_PREFIX):
+        if token is None or not token.startswith(API_KEY_PREFIXES):
             return None
         api_key = (
             ApiKey.objects.select_related("tenant")
@@ -69,7 +71,7 @@ class ApiKeyAuthentication(BaseAuthentication):
         now = timezone.now()
         if api_key.last_used_at is None or now - api_key.last_used_at > _LAST_USED_RESOLUTION:
             ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
-        principal = Principal(tenant=api_key.tenant, api_key_id=api_key.id)
+        principal = Principal(tenant=api_key.tenant, api_key_id=api_key.id, livemode=api_key.livemode)
         return principal, principal
 
     def authenticate_header(self, request: Request) -> str:
@@ -93,7 +95,9 @@ class ClientSecretAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed("Invalid client secret.")
         if verification.client_secret_expires_at <= timezone.now():
             raise ClientSecretExpired()
-        principal = Principal(tenant=verification.tenant, verification_id=verification.id)
+        principal = Principal(
+            tenant=verification.tenant, verification_id=verification.id, livemode=verification.livemode
+        )
         return principal, principal
 
     def authenticate_header(self, request: Request) -> str:

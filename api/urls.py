@@ -90,3 +90,64 @@ urlpatterns += [
         name="verification-liveness-session",
     ),
 ]
+
+# --- Community affiliation (issue #8): the member's routes and /v1/org/ for organisations ----------
+from api.views import affiliation as affiliation_views  # noqa: E402
+
+urlpatterns += [
+    path(
+        "verifications/<str:verification_id>/attestation",
+        affiliation_views.VerificationAttestationApi.as_view(),
+        name="verification-attestation",
+    ),
+    path(
+        "verifications/<str:verification_id>/confirmation-request",
+        affiliation_views.VerificationConfirmationRequestApi.as_view(),
+        name="verification-confirmation-request",
+    ),
+    path(
+        "org/confirmation-requests",
+        affiliation_views.OrgConfirmationRequestListApi.as_view(),
+        name="org-confirmation-requests",
+    ),
+    path(
+        "org/confirmation-requests/<str:request_id>/answer",
+        affiliation_views.OrgConfirmationAnswerApi.as_view(),
+        name="org-confirmation-answer",
+    ),
+    path("org/revocations", affiliation_views.OrgRevocationApi.as_view(), name="org-revocations"),
+]
+
+# --- Tenant integration (issue #6): webhooks, notices, receipts -----------------------------------
+from api.views import receipts as receipt_views  # noqa: E402
+from api.views import webhooks as webhook_views  # noqa: E402
+
+urlpatterns += [
+    path(
+        "verifications/<str:verification_id>/receipt",
+        receipt_views.VerificationReceiptApi.as_view(),
+        name="verification-receipt",
+    ),
+    path("webhook-endpoints", webhook_views.WebhookEndpointListCreateApi.as_view(), name="webhook-endpoints"),
+    path(
+        "webhook-endpoints/<str:endpoint_id>",
+        webhook_views.WebhookEndpointDetailApi.as_view(),
+        name="webhook-endpoint",
+    ),
+    path(
+        "webhook-endpoints/<str:endpoint_id>/rotate-secret",
+        webhook_views.WebhookEndpointRotateSecretApi.as_view(),
+        name="webhook-endpoint-rotate-secret",
+    ),
+    path(
+        "webhook-endpoints/<str:endpoint_id>/deliveries",
+        webhook_views.WebhookDeliveryListApi.as_view(),
+        name="webhook-endpoint-deliveries",
+    ),
+    path(
+        "webhook-endpoints/<str:endpoint_id>/deliveries/<str:delivery_id>/resend",
+        webhook_views.WebhookDeliveryResendApi.as_view(),
+        name="webhook-delivery-resend",
+    ),
+    path("notices", webhook_views.NoticeListApi.as_view(), name="notices"),
+]

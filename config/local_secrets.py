@@ -38,3 +38,28 @@ def load_or_create(directory: Path) -> dict[str, str]:
     with os.fdopen(fd, "w") as handle:
         json.dump(values, handle)
     return values
+
+
+_RECEIPT_KEYS_FILE = "receipt-keys.txt"
+
+
+def receipt_keys_load_or_create(directory: Path) -> str:
+    """The local run's Ed25519 receipt signing key ("kid:base64 seed"), generated once (issue #6)."""
+    path = directory / _RECEIPT_KEYS_FILE
+    if path.exists():
+        return path.read_text().strip()
+    directory.mkdir(parents=True, exist_ok=True)
+    value = f"local-{secrets.token_hex(4)}:" + base64.b64encode(secrets.token_bytes(32)).decode()
+    # Written aside then linked into place: a process starting at the same moment sees either no
+    # file or the whole key, never an empty one.
+    temporary = directory / f".{_RECEIPT_KEYS_FILE}.{os.getpid()}"
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value)
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        value = path.read_text().strip()
+    finally:
+        temporary.unlink()
+    return value

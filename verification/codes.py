@@ -193,3 +193,56 @@ _PROVIDER_CODES = [
     ),
 ]
 CATALOGUE.update({entry.code: entry for entry in _PROVIDER_CODES})
+
+# --- Community affiliation (issue #8) --------------------------------------------------------------
+_AFFILIATION_CODES = [
+    ReasonCode(
+        "attestation_unreadable",
+        Action.RETRY,
+        None,
+        "We could not read your membership attestation. Paste it again or photograph the QR code flat.",
+    ),
+    ReasonCode(
+        "attestation_invalid_signature",
+        Action.REJECT,
+        None,
+        "This membership attestation is not signed by an organisation we know.",
+    ),
+    ReasonCode(
+        "attestation_expired",
+        Action.RETRY,
+        None,
+        "This membership attestation has expired. Ask your organisation for a new one.",
+    ),
+    ReasonCode(
+        "attestation_revoked", Action.REJECT, None, "Your organisation has withdrawn this attestation."
+    ),
+    ReasonCode(
+        "organization_not_authorized",
+        Action.REJECT,
+        None,
+        "This organisation may not confirm membership of this community.",
+    ),
+    ReasonCode(
+        "attestation_name_mismatch",
+        Action.REVIEW,
+        None,
+        "We need a person to compare the name on your attestation with your identity document.",
+    ),
+    ReasonCode(
+        "attestation_reused",
+        Action.REVIEW,
+        None,
+        "This attestation is already linked to another account.",
+    ),
+    ReasonCode(
+        "affiliation_denied", Action.REJECT, None, "Your organisation did not confirm your membership."
+    ),
+    ReasonCode(
+        "confirmation_no_answer",
+        Action.REVIEW,
+        None,
+        "Your organisation has not answered yet; a person will finish checking your membership.",
+    ),
+]
+CATALOGUE.update({entry.code: entry for entry in _AFFILIATION_CODES})

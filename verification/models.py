@@ -34,6 +34,8 @@ class ApiKey(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Test mode (issue #6): a `tdq_test_` key sees and creates only test-mode objects.
+    livemode = models.BooleanField(default=True)
 
     def __str__(self) -> str:
         return f"{self.prefix}…"
@@ -42,6 +44,7 @@ class ApiKey(models.Model):
 class VerificationType(models.TextChoices):
     DOCUMENT = "document"
     PHONE = "phone"
+    AFFILIATION = "affiliation"  # community membership (issue #8)
 
 
 class Status(models.TextChoices):
@@ -83,6 +86,11 @@ class Verification(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     # Set when the verification was redacted: personal fields and the outcome are gone for good.
     redacted_at = models.DateTimeField(null=True, blank=True)
+    # Integration (issue #6): test or live, where the hosted capture page sends the user back, and
+    # a forced outcome for test mode (see verification/test_mode.py).
+    livemode = models.BooleanField(default=True)
+    return_url = models.URLField(max_length=2000, blank=True)
+    test_outcome = models.CharField(max_length=32, blank=True)
 
     class Meta:
         indexes = [
@@ -99,6 +107,7 @@ class DocumentKind(models.TextChoices):
     ID_FRONT = "id_front"
     ID_BACK = "id_back"
     SELFIE = "selfie"
+    ATTESTATION_QR = "attestation_qr"  # a photo of a membership card's QR code (issue #8)
 
 
 class Document(models.Model):
@@ -211,6 +220,10 @@ class Event(models.Model):
     type = models.CharField(max_length=64)
     payload = models.JSONField()
     created_at = models.DateTimeField()
+    # Integration (issue #6): test or live, and the event's place among its verification's events
+    # (1, 2, ...) so that a receiver can restore the order whatever order deliveries arrive in.
+    livemode = models.BooleanField(default=True)
+    sequence = models.PositiveIntegerField(default=0)
 
     class Meta:
         indexes = [
@@ -410,7 +423,12 @@ class PurgeRun(models.Model):
         return self.job
 
 
-# --- Third-party adapters and phone verification (verification/models_providers.py) -------------
+# --- Third-party adapters and phone verification (verification/models_providers.py), and community
+# affiliation (verification/models_affiliation.py, issue #8) ------------------------------------------
+from verification.models_affiliation import *  # noqa: E402,F403
+
+# --- Tenant integration: webhooks, idempotency, receipts (verification/models_integration.py, #6) --
+from verification.models_integration import *  # noqa: E402,F403
 from verification.models_providers import (  # noqa: E402, F401
     LivenessSession,
     PhoneChallenge,

@@ -36,6 +36,7 @@ from verification.models import (
     Verification,
 )
 from verification.retention import RetentionPolicy
+from verification.retention_scan_affiliation import scan_affiliation
 from verification.services.audit import chain_for
 from verification.services.documents import document_objects, document_storage
 from verification.services.redaction import REDACTED
@@ -176,6 +177,7 @@ def scan_database(*, now: datetime, grace: timedelta, report: Report) -> None:
             add(Finding("database", "events_past_records_retention", str(tenant.pk)))
         if AuditRecord.objects.filter(chain=chain_for(tenant), at__lt=cutoff).exists():
             add(Finding("database", "audit_records_past_records_retention", str(tenant.pk)))
+    scan_affiliation(now=now, grace=grace, add=add)  # issue #8
     report.scanned["database"] = True
 
 

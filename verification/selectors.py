@@ -17,10 +17,14 @@ from verification.errors import NotFound
 from verification.models import Document, ObjectDeletion, Status, Tenant, Verification
 
 
-def verification_get(*, tenant: Tenant, verification_id: uuid.UUID | str) -> Verification:
-    """Another tenant's id is indistinguishable from one that does not exist."""
+def verification_get(
+    *, tenant: Tenant, verification_id: uuid.UUID | str, livemode: bool | None = None
+) -> Verification:
+    """Another tenant's id is indistinguishable from one that does not exist; so is the other mode's
+    (a test key never sees a live verification, nor a live key a test one)."""
+    mode = {} if livemode is None else {"livemode": livemode}
     try:
-        return Verification.objects.select_related("tenant").get(tenant=tenant, pk=verification_id)
+        return Verification.objects.select_related("tenant").get(tenant=tenant, pk=verification_id, **mode)
     except (Verification.DoesNotExist, ValueError, ValidationError):
         raise NotFound("No such verification.", code="verification_not_found") from None
 
@@ -34,8 +38,12 @@ class VerificationFilters:
     created_lt: datetime | None = None
 
 
-def verification_list(*, tenant: Tenant, filters: VerificationFilters) -> QuerySet[Verification]:
+def verification_list(
+    *, tenant: Tenant, filters: VerificationFilters, livemode: bool | None = None
+) -> QuerySet[Verification]:
     queryset = Verification.objects.filter(tenant=tenant).prefetch_related("documents")
+    if livemode is not None:
+        queryset = queryset.filter(livemode=livemode)
     if filters.status:
         queryset = queryset.filter(status=filters.status)
     if filters.type:
@@ -68,9 +76,10 @@ def verification_verified_outputs(*, verification: Verification) -> dict[str, An
 def verifications_stuck_in_processing(*, older_than: timedelta) -> list[uuid.UUID]:
     cutoff = timezone.now() - older_than
     return list(
-        Verification.objects.filter(status=Status.PROCESSING, submitted_at__lt=cutoff).values_list(
-            "id", flat=True
-        )
+        Verification.objects.filter(status=Status.PROCESSING, submitted_at__lt=cutoff)
+        # Issue #8: an affiliation waiting for its organisation's answer is not stuck.
+        .exclude(confirmation_request__state="pending")
+        .values_list("id", flat=True)
     )
 
 

@@ -54,3 +54,7 @@ TRANSITIONS = {
     for source, targets in {**TRANSITIONS, Status.REDACTED: frozenset()}.items()
 }
 FINAL = FINAL | {Status.REDACTED}
+
+# Issue #8: a verified affiliation whose attestation the organisation later revoked goes back to a
+# person (verification/services/affiliation.py, affiliation_flag_revoked); nothing else reopens one.
+TRANSITIONS[Status.VERIFIED] = TRANSITIONS[Status.VERIFIED] | {Status.NEEDS_REVIEW}

@@ -6,11 +6,14 @@ import hashlib
 import secrets
 
 API_KEY_PREFIX = "tdq_live_"
+# Test mode (issue #6): a test key's verifications never reach a paid provider (verification/test_mode.py).
+TEST_API_KEY_PREFIX = "tdq_test_"
+API_KEY_PREFIXES = (API_KEY_PREFIX, TEST_API_KEY_PREFIX)
 CLIENT_SECRET_PREFIX = "vcs_"  # noqa: S105 - a prefix, not a secret
 
 
-def new_api_key() -> str:
-    return API_KEY_PREFIX + secrets.token_urlsafe(32)
+def new_api_key(*, livemode: bool = True) -> str:
+    return (API_KEY_PREFIX if livemode else TEST_API_KEY_PREFIX) + secrets.token_urlsafe(32)
 
 
 def new_client_secret() -> str:

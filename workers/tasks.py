@@ -125,3 +125,9 @@ def send_phone_code(self: Task, verification_id: str) -> None:
 def expire_phone_challenges() -> int:
     """Numbers of challenges past PHONE_CHALLENGE_TTL_SECONDS are deleted (their hash stays)."""
     return phone_challenges_expire()
+
+
+from workers import affiliation_tasks  # noqa: E402,F401  (issue #8: registers the affiliation tasks)
+
+# Webhooks and idempotency (issue #6); imported here because Celery discovers `workers.tasks`.
+from workers import webhooks as _webhooks  # noqa: E402,F401

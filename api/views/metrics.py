@@ -143,3 +143,48 @@ def metrics(request: HttpRequest) -> HttpResponse:
             error_body("authentication_failed", "A valid metrics token is needed."), status=401
         )
     return HttpResponse(generate_latest(_registry), content_type=CONTENT_TYPE_LATEST)
+
+
+# Issue #8: community affiliation's counts.
+from api.metrics_affiliation import AffiliationCollector  # noqa: E402
+
+_registry.register(AffiliationCollector())
+
+
+# --- Webhooks (issue #6): delivery backlog and failures, by status only (no ids) -----------------
+class WebhookCollector(Collector):
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+        from django.db.models import Count
+
+        from verification.models import EventFanout, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+
+        deliveries = GaugeMetricFamily(
+            "tasdeeq_webhook_deliveries", "Webhook deliveries by status.", labels=["status"]
+        )
+        for row in WebhookDelivery.objects.values("status").annotate(n=Count("id")).order_by("status"):
+            deliveries.add_metric([row["status"]], row["n"])
+        yield deliveries
+        attempts = CounterMetricFamily(
+            "tasdeeq_webhook_attempts", "Webhook HTTP attempts by result.", labels=["result"]
+        )
+        for succeeded, n in (
+            WebhookAttempt.objects.values_list("succeeded").annotate(n=Count("id")).order_by("succeeded")
+        ):
+            attempts.add_metric(["succeeded" if succeeded else "failed"], n)
+        yield attempts
+        endpoints = GaugeMetricFamily(
+            "tasdeeq_webhook_endpoints", "Webhook endpoints by status.", labels=["status"]
+        )
+        for row in WebhookEndpoint.objects.values("status").annotate(n=Count("id")).order_by("status"):
+            endpoints.add_metric([row["status"]], row["n"])
+        yield endpoints
+        from verification.models import Event
+
+        yield GaugeMetricFamily(
+            "tasdeeq_webhook_outbox_pending",
+            "Outbox events not yet fanned out to webhook deliveries.",
+            Event.objects.exclude(pk__in=EventFanout.objects.values("event_id")).count(),
+        )
+
+
+_registry.register(WebhookCollector())

@@ -25,6 +25,11 @@ from verification.services.documents import document_upload
 from verification.services.phone import phone_status, phone_verification_create
 from verification.services.redaction import verification_redact
 from verification.services.verifications import verification_cancel, verification_create, verification_submit
+from verification.test_mode import TEST_OUTCOMES
+
+
+def capture_url(request: Request, client_secret: str) -> str:
+    return request.build_absolute_uri(f"/v/{client_secret}")
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -81,6 +86,7 @@ class PhoneChallengeSerializer(serializers.Serializer):
 
 class VerificationOutputSerializer(serializers.Serializer):
     id = serializers.UUIDField()
+    livemode = serializers.BooleanField()
     subject = serializers.CharField()
     type = serializers.ChoiceField(choices=VerificationType.choices)
     status = serializers.ChoiceField(choices=Status.choices)
@@ -124,6 +130,7 @@ class VerificationOutputSerializer(serializers.Serializer):
 
 class VerificationCreatedSerializer(VerificationOutputSerializer):
     client_secret = serializers.CharField(help_text="For the capture app; shown once, expires in an hour.")
+    capture_url = serializers.URLField(help_text="The hosted capture page: send the user here instead.")
 
 
 def _out(verification: Verification, principal: Principal, **extra: Any) -> dict[str, Any]:
@@ -142,7 +149,9 @@ def _get_for(principal: Principal, verification_id: str) -> Verification:
     if principal.is_client and str(principal.verification_id) != str(verification_id):
         # A client secret for another verification learns nothing, as for another tenant's id.
         raise NotFound("No such verification.", code="verification_not_found")
-    return verification_get(tenant=principal.tenant, verification_id=verification_id)
+    return verification_get(
+        tenant=principal.tenant, verification_id=verification_id, livemode=principal.livemode
+    )
 
 
 class VerificationPagination(CursorPagination):
@@ -158,6 +167,12 @@ class VerificationListCreateApi(APIView):
         type = serializers.ChoiceField(choices=VerificationType.choices)
         # Only for "type": "phone": the number to send the code to (any format; stored only hashed).
         phone_number = serializers.CharField(max_length=32, required=False, write_only=True)
+        return_url = serializers.URLField(
+            max_length=2000, required=False, help_text="Where the hosted capture page sends the user back."
+        )
+        test_outcome = serializers.ChoiceField(
+            choices=TEST_OUTCOMES, required=False, help_text="Test-mode keys only: force the decision."
+        )
 
         class Meta:
             ref_name = "VerificationCreateInput"
@@ -189,6 +204,11 @@ class VerificationListCreateApi(APIView):
         if data["type"] == VerificationType.PHONE:
             if not data.get("phone_number"):
                 raise InvalidInput("A phone verification needs a phone_number.", code="invalid_phone_number")
+            if not principal.livemode:
+                # Test mode never reaches a paid provider, and sending a text is one.
+                raise InvalidInput(
+                    "Phone verifications are not available in test mode.", code="test_mode_only"
+                )
             verification, secret = phone_verification_create(
                 tenant=principal.tenant, subject=data["subject"], phone_number=data["phone_number"]
             )
@@ -196,9 +216,17 @@ class VerificationListCreateApi(APIView):
             if "phone_number" in data:
                 raise InvalidInput("phone_number is only for phone verifications.", code="validation_error")
             verification, secret = verification_create(
-                tenant=principal.tenant, subject=data["subject"], type=data["type"]
+                tenant=principal.tenant,
+                subject=data["subject"],
+                type=data["type"],
+                livemode=principal.livemode,
+                return_url=data.get("return_url", ""),
+                test_outcome=data.get("test_outcome", ""),
             )
-        return Response(_out(verification, principal, client_secret=secret), status=status.HTTP_201_CREATED)
+        return Response(
+            _out(verification, principal, client_secret=secret, capture_url=capture_url(request, secret)),
+            status=status.HTTP_201_CREATED,
+        )
 
     @extend_schema(
         operation_id="verifications_list",
@@ -210,7 +238,9 @@ class VerificationListCreateApi(APIView):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         queryset = verification_list(
-            tenant=principal.tenant, filters=VerificationFilters(**filters.validated_data)
+            tenant=principal.tenant,
+            filters=VerificationFilters(**filters.validated_data),
+            livemode=principal.livemode,
         )
         paginator = VerificationPagination()
         page = paginator.paginate_queryset(queryset, request, view=self) or []

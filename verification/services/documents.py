@@ -18,7 +18,7 @@ from django.utils import timezone
 from kyc.intake import UploadRejected, normalize_upload
 from verification.crypto import Sealed, seal, unseal
 from verification.errors import InvalidInput, UnsupportedBackend, UnsupportedFileType, UploadTooLarge
-from verification.models import Document, ObjectDeletion, Status, Verification
+from verification.models import Document, DocumentKind, ObjectDeletion, Status, Verification, VerificationType
 from verification.retention import document_expiry_at_upload
 from verification.services.audit import audit_record
 from verification.state_machine import require_status
@@ -47,6 +47,11 @@ def document_upload(*, verification: Verification, kind: str, data: bytes) -> Do
     and a replaced document of the same kind is deleted only once the new one is committed.
     """
     require_status(verification, Status.REQUIRES_INPUT, action="upload files to")
+    # Issue #8: a card's QR photo belongs to an affiliation, identity documents to the others.
+    if (kind == DocumentKind.ATTESTATION_QR) != (verification.type == VerificationType.AFFILIATION):
+        raise InvalidInput(
+            "This kind of file does not belong to this verification.", code="file_kind_not_allowed"
+        )
     try:
         image = normalize_upload(
             data,

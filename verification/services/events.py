@@ -38,6 +38,7 @@ def verification_event_payload(verification: Verification) -> dict[str, Any]:
     return {
         "id": str(verification.id),
         "object": "verification",
+        "livemode": verification.livemode,
         "subject": verification.subject,
         "type": verification.type,
         "status": verification.status,
@@ -58,13 +59,23 @@ def verification_event_payload(verification: Verification) -> dict[str, Any]:
 def event_record(*, verification: Verification, type: str) -> Event:
     if type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {type!r}")
-    return Event.objects.create(
+    # Callers hold the verification's row lock, so the count is this verification's next number.
+    sequence = Event.objects.filter(verification=verification).count() + 1
+    event = Event.objects.create(
         tenant_id=verification.tenant_id,
         verification=verification,
         type=type,
         payload=verification_event_payload(verification),
         created_at=timezone.now(),
+        livemode=verification.livemode,
+        sequence=sequence,
     )
+    # Webhooks (issue #6): after the commit, ask a worker to fan the new event out. If the broker
+    # is down the row still waits in the outbox and the periodic fan-out picks it up.
+    from verification.services.webhooks import webhooks_kick
+
+    transaction.on_commit(webhooks_kick)
+    return event
 
 
 @transaction.atomic
@@ -84,4 +95,8 @@ def verification_changed(*, verification: Verification, actor: str) -> Event:
             tenant=str(verification.tenant_id),
             details={"codes": sorted({code for c in verification.checks for code in c.get("reasons", [])})},
         )
+    # Signed receipts (issue #6): issued on a final decision, withdrawn on redaction.
+    from verification.receipts import receipt_sync
+
+    receipt_sync(verification=verification)
     return event

@@ -16,6 +16,7 @@ from verification.models import LivenessSession, Status, Verification, Verificat
 from verification.policy import Policy
 from verification.services.provider_calls import resilience
 from verification.state_machine import require_status
+from verification.test_mode import verification_calls_providers
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,8 @@ def liveness_session_create(*, verification: Verification) -> LivenessSession:
     policy = Policy.for_tenant(verification.tenant)
     if PROVIDER not in policy.providers:
         raise InvalidInput("Liveness is not enabled for this tenant.", code="liveness_not_enabled")
+    if not verification_calls_providers(verification):
+        raise InvalidInput("Liveness sessions are not available in test mode.", code="test_mode_only")
     number = LivenessSession.objects.filter(verification=verification, provider=PROVIDER).count() + 1
     token = f"{verification.id.hex}-{verification.submissions}-{number}"
     spec = CallSpec(PROVIDER, "create_session", str(verification.id), token)

@@ -16,7 +16,7 @@ from kyc.images import DecodedImage, decode
 from kyc.results import CheckResult, failed
 from verification.crypto import DecryptionError, seal
 from verification.identity import identity_digest
-from verification.models import IdentityFingerprint, Status, Verification
+from verification.models import IdentityFingerprint, Status, Verification, VerificationType
 from verification.pipeline import PipelineResult, run_document_checks
 from verification.policy import Decision, Policy, decide
 from verification.retention import retention_start
@@ -24,6 +24,7 @@ from verification.services.documents import document_read
 from verification.services.events import verification_changed
 from verification.services.providers import run_provider_checks
 from verification.state_machine import FINAL, transition
+from verification.test_mode import forced_results
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +55,9 @@ def _load_images(
 
 
 def _run(verification: Verification, policy: Policy) -> PipelineResult:
+    if not verification.livemode and verification.test_outcome:
+        # Test mode with a forced outcome: no image is read, no check (and no provider) runs.
+        return PipelineResult(forced_results(verification.test_outcome, submissions=verification.submissions))
     raw: dict[str, bytes] = {}
     images, problems = _load_images(verification, raw)
     if problems:
@@ -113,6 +117,10 @@ def verification_process(*, verification_id: str) -> str | None:
     if verification is None or verification.status != Status.PROCESSING:
         logger.info("process skipped verification=%s: not processing", verification_id)
         return None
+    if verification.type == VerificationType.AFFILIATION:  # issue #8: its own checks
+        from verification.services.affiliation import affiliation_process
+
+        return affiliation_process(verification_id=verification_id)
     run_id: uuid.UUID | None = verification.run_id
     policy = Policy.for_tenant(verification.tenant, default_attempts=settings.MAX_INPUT_ATTEMPTS)
     result = _run(verification, policy)

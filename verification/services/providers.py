@@ -56,6 +56,7 @@ from verification.models import LivenessSession, Verification
 from verification.pipeline import PipelineResult, match_thresholds
 from verification.policy import Policy
 from verification.services.provider_calls import resilience
+from verification.test_mode import verification_calls_providers
 
 logger = logging.getLogger(__name__)
 
@@ -211,8 +212,8 @@ def run_provider_checks(
     *, verification: Verification, policy: Policy, images: Mapping[str, bytes], local: PipelineResult
 ) -> PipelineResult:
     """The local result with the tenant's providers' results merged in (see the module docstring)."""
-    if not policy.providers:
-        return local
+    if not policy.providers or not verification_calls_providers(verification):
+        return local  # test mode never calls (or pays) a provider: the local checks decide
     # A failed quality gate means the user must retake the photos: no provider is asked (or paid).
     if any(r.name.startswith("quality_") and not r.passed for r in local.results):
         return local

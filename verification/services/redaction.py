@@ -50,6 +50,10 @@ def verification_redact(*, verification: Verification, actor: str) -> Verificati
     if locked.status == Status.REDACTED:
         return locked
     now = timezone.now()
+    if locked.type == "affiliation":  # issue #8: the token, member reference and outcome go too
+        from verification.services.affiliation import affiliation_erase
+
+        affiliation_erase(verification=locked)
     keys = documents_shred(documents=locked.documents.all())
     documents_were_live = locked.documents_deleted_at is None
     transition(locked, Status.REDACTED)

@@ -78,11 +78,13 @@ def object_deletions_resume(*, batch_size: int = _S3_BATCH) -> int:
 
 
 def deletion_receipt_issue(*, verification: Verification) -> None:
-    """Seam for the signed deletion receipts of the integration issue (#6): not built yet.
+    """Reissue the signed receipt with `documents_deleted_at` (verification/receipts.py).
 
-    Called in the transaction that records `verification.documents_deleted`; the receipt signer
-    will attach its signature to the event (or its own table) here. Deliberately a no-op today.
+    Called in the transaction that records `verification.documents_deleted`.
     """
+    from verification.receipts import receipt_reissue_after_deletion
+
+    receipt_reissue_after_deletion(verification=verification)
 
 
 def _verifications_mark_deleted(*, now: datetime, batch_size: int) -> int:

@@ -60,10 +60,22 @@ def tenant_create(*, slug: str, min_age: int | None = None) -> tuple[Tenant, str
 
 
 @transaction.atomic
-def api_key_create(*, tenant: Tenant, name: str = "", actor: str = OPERATOR_ACTOR) -> tuple[ApiKey, str]:
-    key = new_api_key()
-    api_key = ApiKey.objects.create(tenant=tenant, name=name, prefix=key[:13], key_hash=token_hash(key))
-    _audit_config(tenant, actor, "api_key.created", target_type="api_key", target_id=str(api_key.id))
+def api_key_create(
+    *, tenant: Tenant, name: str = "", actor: str = OPERATOR_ACTOR, livemode: bool = True
+) -> tuple[ApiKey, str]:
+    """A live key (`tdq_live_`) or, with livemode=False, a test-mode key (`tdq_test_`)."""
+    key = new_api_key(livemode=livemode)
+    api_key = ApiKey.objects.create(
+        tenant=tenant, name=name, prefix=key[:13], key_hash=token_hash(key), livemode=livemode
+    )
+    _audit_config(
+        tenant,
+        actor,
+        "api_key.created",
+        target_type="api_key",
+        target_id=str(api_key.id),
+        livemode=livemode,
+    )
     return api_key, key
 
 

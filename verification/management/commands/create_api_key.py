@@ -1,4 +1,4 @@
-"""`manage.py create_api_key SLUG [--name NAME]`: another key for a tenant, printed once."""
+"""`manage.py create_api_key SLUG [--name NAME] [--test]`: another key for a tenant, printed once."""
 
 from __future__ import annotations
 
@@ -17,10 +17,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("slug")
         parser.add_argument("--name", default="")
+        parser.add_argument("--test", action="store_true", help="A test-mode key (tdq_test_...).")
 
-    def handle(self, *args: Any, slug: str, name: str, **options: Any) -> None:
+    def handle(self, *args: Any, slug: str, name: str, test: bool = False, **options: Any) -> None:
         tenant = Tenant.objects.filter(slug=slug).first()
         if tenant is None:
             raise CommandError("No such tenant.")
-        api_key, key = api_key_create(tenant=tenant, name=name)
+        api_key, key = api_key_create(tenant=tenant, name=name, livemode=not test)
         self.stdout.write(json.dumps({"tenant": slug, "api_key_id": str(api_key.id), "api_key": key}))
