@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('verification', '0005_providers'),
+        ('verification', '0007_integration'),
     ]
 
     operations = [
