@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('verification', '0007_integration'),
+        ('verification', '0008_provider_fixes'),
     ]
 
     operations = [
