@@ -2,7 +2,8 @@
 
 It speaks botocore's JSON protocol (POST /, `X-Amz-Target: <Service>.<Operation>`, JSON body,
 `application/x-amz-json-1.1`), answering as the AWS API references document:
-- Rekognition DetectFaces, CreateFaceLivenessSession, GetFaceLivenessSessionResults;
+- Rekognition DetectFaces, CreateFaceLivenessSession, GetFaceLivenessSessionResults (with its
+  ReferenceImage, the live face, when the test sets one);
 - Textract AnalyzeID.
 Anything else (CompareFaces, SNS Publish, ...) is forwarded unchanged to moto's server, so an adapter has one
 endpoint and moto stays the source of truth where it supports the operation.
@@ -65,6 +66,8 @@ class Fault:
 class LivenessState:
     status: str = "CREATED"
     confidence: float | None = None
+    # The frame of the live face AWS returns as ReferenceImage once the session SUCCEEDED.
+    reference: bytes | None = None
 
 
 @dataclass
@@ -142,6 +145,11 @@ class StandIn:
             if state.confidence is not None:
                 answer["Confidence"] = state.confidence
                 answer["AuditImages"] = []
+            if state.reference is not None:
+                answer["ReferenceImage"] = {
+                    "Bytes": base64.b64encode(state.reference).decode(),
+                    "BoundingBox": {"Width": 0.4, "Height": 0.5, "Left": 0.3, "Top": 0.2},
+                }
             return 200, answer
         if operation == "AnalyzeID":
             return 200, self._analyze_id(body)

@@ -160,6 +160,37 @@ _PROVIDER_CODES = [
         None,
         "We need a person to look at your live selfie check.",
     ),
+    # The live face is not the document's portrait: someone else did the liveness check.
+    ReasonCode(
+        "liveness_face_mismatch",
+        Action.REJECT,
+        None,
+        "The live selfie does not match the photo on the document.",
+    ),
+    ReasonCode(
+        "liveness_face_uncertain",
+        Action.REVIEW,
+        None,
+        "We need a person to look at your live selfie check.",
+    ),
+    ReasonCode(
+        "liveness_reference_missing",
+        Action.REVIEW,
+        None,
+        "We need a person to look at your live selfie check.",
+    ),
+    ReasonCode(
+        "provider_document_no_identity",
+        Action.REVIEW,
+        None,
+        "We need a person to check the details on your document.",
+    ),
+    ReasonCode(
+        "phone_challenge_expired",
+        Action.REJECT,
+        None,
+        "The phone verification expired before a code was entered.",
+    ),
 ]
 CATALOGUE.update({entry.code: entry for entry in _PROVIDER_CODES})
 

@@ -433,5 +433,6 @@ from verification.models_providers import (  # noqa: E402, F401
     LivenessSession,
     PhoneChallenge,
     ProviderCall,
+    ProviderCallCount,
     ProviderCircuit,
 )

@@ -35,9 +35,38 @@ class ProviderCall(models.Model):
             models.Index(fields=["idempotency_key", "outcome"]),
             models.Index(fields=["provider", "started_at"]),
         ]
+        constraints = [
+            # One live attempt or one success per key, whatever the callers do (the claim in
+            # verification/services/provider_calls.py serialises them; this is the backstop).
+            models.UniqueConstraint(
+                fields=["idempotency_key"],
+                condition=models.Q(outcome__in=["started", "success"]),
+                name="providercall_one_live_or_success_per_key",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.provider}.{self.operation}#{self.attempt}:{self.outcome}"
+
+
+class ProviderCallCount(models.Model):
+    """Monotonic totals of finished calls for /metrics, updated in the same transaction as the call
+    row and never purged: a Prometheus counter must not go down when old call rows are deleted."""
+
+    provider = models.CharField(max_length=32)
+    operation = models.CharField(max_length=48)
+    outcome = models.CharField(max_length=24)
+    count = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "operation", "outcome"], name="providercallcount_unique_series"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}.{self.operation}:{self.outcome}={self.count}"
 
 
 class CircuitState(models.TextChoices):

@@ -37,7 +37,7 @@ class PipelineResult:
     advisory: list[CheckResult] = field(default_factory=list)
 
 
-def _match_thresholds(policy: Policy) -> MatchThresholds:
+def match_thresholds(policy: Policy) -> MatchThresholds:
     return MatchThresholds(
         accept=policy.face_match_accept if policy.face_match_accept is not None else DEFAULT_MATCH.accept,
         reject=policy.face_match_reject if policy.face_match_reject is not None else DEFAULT_MATCH.reject,
@@ -60,7 +60,7 @@ def run_document_checks(images: Mapping[str, DecodedImage], *, policy: Policy, t
                 selfie_face.data["face"],
                 front,
                 portrait.data["face"],
-                thresholds=_match_thresholds(policy),
+                thresholds=match_thresholds(policy),
             )
         )
 

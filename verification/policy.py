@@ -7,7 +7,7 @@ sweep of the required checks verifies.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,8 +40,17 @@ class Policy:
 
     @classmethod
     def from_mapping(
-        cls, raw: Mapping[str, Any], *, min_age: int | None = None, default_attempts: int = 3
+        cls,
+        raw: Mapping[str, Any],
+        *,
+        min_age: int | None = None,
+        default_attempts: int = 3,
+        enabled_providers: Collection[str] | None = None,
     ) -> Policy:
+        """`enabled_providers` (when setting a policy: the deployment's TASDEEQ_PROVIDERS) refuses a
+        policy naming an adapter this deployment does not run. Loading a stored policy passes None:
+        an adapter switched off later sends its cases to review (`provider_not_enabled`) instead of
+        breaking every verification of the tenant."""
         unknown = set(raw) - {
             "max_input_attempts",
             "allowed_document_types",
@@ -62,7 +71,7 @@ class Policy:
             required_checks=frozenset(raw.get("required_checks", ())),
             face_match_accept=_optional_float(raw.get("face_match_accept")),
             face_match_reject=_optional_float(raw.get("face_match_reject")),
-            providers=_providers(raw.get("providers", {})),
+            providers=_providers(raw.get("providers", {}), enabled_providers),
         )
         if policy.max_input_attempts < 1:
             raise InvalidInput("max_input_attempts must be at least 1.", code="invalid_policy")
@@ -76,12 +85,19 @@ DOCUMENT_PROVIDERS = frozenset({"aws_rekognition", "aws_liveness", "aws_textract
 FALLBACK_CAPABLE = frozenset({"aws_rekognition", "aws_textract"})
 
 
-def _providers(raw: Any) -> dict[str, str]:
+def _providers(raw: Any, enabled: Collection[str] | None) -> dict[str, str]:
     if not isinstance(raw, Mapping):
         raise InvalidInput("providers must map a provider code to a mode.", code="invalid_policy")
     unknown = sorted(set(raw) - DOCUMENT_PROVIDERS)
     if unknown:
         raise InvalidInput("Unknown provider in policy.", code="invalid_policy", providers=unknown)
+    disabled = sorted(set(raw) - set(enabled)) if enabled is not None else []
+    if disabled:
+        raise InvalidInput(
+            "A provider in the policy is not enabled on this service.",
+            code="invalid_policy",
+            providers=disabled,
+        )
     for code, mode in raw.items():
         if mode not in PROVIDER_MODES:
             raise InvalidInput(

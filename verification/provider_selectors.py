@@ -9,7 +9,11 @@ from django.db.models import Count
 from django.utils import timezone
 
 from kyc.adapters.resilience import Outcome
-from verification.models_providers import CircuitState, ProviderCall, ProviderCircuit
+from verification.models_providers import CircuitState, ProviderCall, ProviderCallCount, ProviderCircuit
+
+# What counts against a provider's health: a permanent error is the request's fault (bad image,
+# access denied), not the provider's, so it is in the call totals (by outcome) but not the error rate.
+HEALTH_ERRORS = Outcome.ERRORS - {Outcome.PERMANENT_ERROR}
 
 # Latencies kept per provider for the percentiles: bounded so a scrape stays cheap.
 _LATENCY_SAMPLE = 5000
@@ -36,17 +40,17 @@ class ProviderWindow:
 
 
 def provider_call_totals() -> list[tuple[str, str, str, int]]:
-    """(provider, operation, outcome, count) over every recorded call (monotonic until records purge)."""
-    rows = (
-        ProviderCall.objects.values("provider", "operation", "outcome")
-        .annotate(n=Count("id"))
-        .order_by("provider", "operation", "outcome")
+    """(provider, operation, outcome, count) of every finished call: monotonic (ProviderCallCount is
+    bumped with each call row and never purged), and one small row per series."""
+    rows = ProviderCallCount.objects.order_by("provider", "operation", "outcome").values_list(
+        "provider", "operation", "outcome", "count"
     )
-    return [(r["provider"], r["operation"], r["outcome"], int(r["n"])) for r in rows]
+    return [(provider, operation, outcome, int(count)) for provider, operation, outcome, count in rows]
 
 
 def provider_windows(*, seconds: int) -> dict[str, ProviderWindow]:
-    """Per provider, over the last `seconds`: calls sent, errors, and latencies of answered calls."""
+    """Per provider, over the last `seconds`: calls sent, errors of the provider's making
+    (HEALTH_ERRORS), and latencies of answered calls."""
     since = timezone.now() - timedelta(seconds=seconds)
     windows: dict[str, ProviderWindow] = {}
     sent = ProviderCall.objects.filter(started_at__gte=since).exclude(
@@ -55,7 +59,7 @@ def provider_windows(*, seconds: int) -> dict[str, ProviderWindow]:
     for row in sent.values("provider", "outcome").annotate(n=Count("id")):
         window = windows.setdefault(row["provider"], ProviderWindow())
         window.calls += int(row["n"])
-        if row["outcome"] in Outcome.ERRORS:
+        if row["outcome"] in HEALTH_ERRORS:
             window.errors += int(row["n"])
     for provider, window in windows.items():
         window.latencies_ms = [

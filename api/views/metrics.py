@@ -94,7 +94,8 @@ class ProviderCollector(Collector):
         window_seconds = settings.PROVIDER_METRICS_WINDOW_SECONDS
         error_rate = GaugeMetricFamily(
             "tasdeeq_provider_error_rate",
-            f"Share of provider calls that failed over the last {window_seconds} s.",
+            f"Share of provider calls that failed over the last {window_seconds} s "
+            "(transient errors, timeouts, throttling, interrupted; not permanent client errors).",
             labels=["provider"],
         )
         latency = GaugeMetricFamily(

@@ -73,7 +73,7 @@ class PhoneCodeResendApi(APIView):
     def post(self, request: Request, verification_id: str) -> Response:
         principal = _principal(request)
         verification = _get_for(principal, verification_id)
-        phone_code_resend(verification=verification)
+        phone_code_resend(verification=verification, actor=principal.actor)
         verification.refresh_from_db()
         return Response(_out(verification, principal), status=status.HTTP_202_ACCEPTED)
 

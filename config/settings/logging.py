@@ -34,5 +34,10 @@ LOGGING = {
     "loggers": {
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "INFO"},
+        # botocore logs each request's parameters at DEBUG (phone numbers, SMS text with the code,
+        # image bytes): never below WARNING, whatever LOG_LEVEL says.
+        "botocore": {"level": "WARNING"},
+        "boto3": {"level": "WARNING"},
+        "urllib3": {"level": "WARNING"},
     },
 }

@@ -31,6 +31,10 @@ PROVIDER_READ_TIMEOUT_SECONDS = env_int("PROVIDER_READ_TIMEOUT_SECONDS", 10)
 PROVIDER_MAX_ATTEMPTS = env_int("PROVIDER_MAX_ATTEMPTS", 3)
 PROVIDER_BACKOFF_BASE_MS = env_int("PROVIDER_BACKOFF_BASE_MS", 200)
 PROVIDER_BACKOFF_MAX_MS = env_int("PROVIDER_BACKOFF_MAX_MS", 2000)
+# Every provider call of one run (a document's checks, one SMS) must end within this many seconds;
+# no attempt starts unless a whole one (connect + read timeout) still fits. Keep it with a margin
+# below the tasks' soft time limit (60 s, workers/tasks.py): what is cut off falls back.
+PROVIDER_DEADLINE_SECONDS = env_int("PROVIDER_DEADLINE_SECONDS", 40)
 # The circuit opens after this many failed calls in a row and stays open this long.
 PROVIDER_CIRCUIT_FAILURES = env_int("PROVIDER_CIRCUIT_FAILURES", 5)
 PROVIDER_CIRCUIT_COOLDOWN_SECONDS = env_int("PROVIDER_CIRCUIT_COOLDOWN_SECONDS", 30)

@@ -17,9 +17,16 @@ from botocore.exceptions import (
     ClientError,
     ConnectionClosedError,
     ConnectTimeoutError,
+    CredentialRetrievalError,
     EndpointConnectionError,
+    InvalidRegionError,
+    NoCredentialsError,
+    NoRegionError,
     ParamValidationError,
+    PartialCredentialsError,
+    ProfileNotFound,
     ReadTimeoutError,
+    UnknownServiceError,
 )
 from django.core.exceptions import ImproperlyConfigured
 
@@ -44,6 +51,17 @@ _THROTTLING_CODES = frozenset(
         "LimitExceededException",
         "RequestLimitExceeded",
     }
+)
+# The deployment's configuration is wrong (no credentials, no region): retrying cannot help, and it
+# says nothing about the provider's health, so it must not open the circuit either.
+_CONFIGURATION_ERRORS = (
+    NoCredentialsError,
+    PartialCredentialsError,
+    CredentialRetrievalError,
+    NoRegionError,
+    InvalidRegionError,
+    ProfileNotFound,
+    UnknownServiceError,
 )
 # 4xx codes that are transient all the same (the service is not ready, not the request wrong).
 _TRANSIENT_CLIENT_CODES = frozenset({"RequestTimeout", "RequestTimeoutException", "ServiceUnavailable"})
@@ -112,6 +130,8 @@ def translate(exc: Exception) -> ProviderError:
         return TransientProviderError(type(exc).__name__)
     if isinstance(exc, ParamValidationError):
         return PermanentProviderError("ParamValidationError")
+    if isinstance(exc, _CONFIGURATION_ERRORS):
+        return PermanentProviderError(type(exc).__name__)
     if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})
         code = str(error.get("Code") or "ClientError")

@@ -1,7 +1,9 @@
 """Amazon Rekognition Face Liveness: a session for the mobile app, then its result and confidence.
 
 The app runs AWS's FaceLivenessDetector against the session id we return; the video never passes
-through Tasdeeq. At processing time we read the session's status and confidence (0-100).
+through Tasdeeq. At processing time we read the session's status, confidence (0-100) and its
+ReferenceImage (a frame of the live face), which the pipeline compares with the document portrait:
+a liveness pass proves a live person, the reference binds that person to the document.
 """
 
 from __future__ import annotations
@@ -41,10 +43,12 @@ class FaceLivenessAdapter(LivenessAdapter):
         except Exception as exc:
             raise aws.translate(exc) from None
         confidence = response.get("Confidence")
+        reference = (response.get("ReferenceImage") or {}).get("Bytes")
         return LivenessResult(
             session_id=str(response.get("SessionId", session_id)),
             status=str(response["Status"]),
             confidence=None if confidence is None else float(confidence),
+            reference_image=bytes(reference) if reference else None,
         )
 
 

@@ -1,7 +1,7 @@
 """Amazon Textract AnalyzeID: the fields of a passport or driving licence, normalised and hashed.
 
-Values leave this module only inside `IdField.value` (in memory, for the cross-check); what is
-recorded is a keyed digest per field (kyc/adapters/fields.py), so the call log holds nothing personal.
+Values leave this module only inside `IdField` (in memory, for the cross-check against the MRZ);
+what is recorded is the cross-check's agree/disagree per field, so the call log holds nothing personal.
 """
 
 from __future__ import annotations

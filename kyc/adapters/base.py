@@ -172,18 +172,43 @@ class LivenessStatus:
     EXPIRED = "EXPIRED"
 
 
+class ReferenceMatch:
+    """Is the face the provider saw live the face on the document? (verification/services/providers.py)"""
+
+    UNCHECKED = ""
+    MATCH = "match"
+    MISMATCH = "mismatch"
+    UNCERTAIN = "uncertain"
+    # The provider sent no reference image, or no face could be found in it or on the document.
+    MISSING = "missing"
+
+
 @dataclass(frozen=True, slots=True)
 class LivenessResult:
     session_id: str
     status: str  # one of LivenessStatus
     confidence: float | None  # 0-100, present once the session SUCCEEDED
+    # The session's ReferenceImage (a frame of the live face): personal data, in memory only.
+    reference_image: bytes | None = field(default=None, repr=False)
+    # The reference image compared with the document portrait (ReferenceMatch); what is recorded.
+    reference: str = ReferenceMatch.UNCHECKED
 
     def record(self) -> dict[str, Any]:
-        return {"session_id": self.session_id, "status": self.status, "confidence": self.confidence}
+        return {
+            "session_id": self.session_id,
+            "status": self.status,
+            "confidence": self.confidence,
+            "reference": self.reference,
+        }
 
     @classmethod
     def from_record(cls, data: Mapping[str, Any]) -> LivenessResult:
-        return cls(str(data["session_id"]), str(data["status"]), data["confidence"])
+        return cls(
+            str(data["session_id"]),
+            str(data["status"]),
+            data["confidence"],
+            reference=str(data.get("reference") or ReferenceMatch.UNCHECKED),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +220,7 @@ class IdAnalysisRequest:
 @dataclass(frozen=True, slots=True)
 class IdField:
     """One normalised field read from the document. `value` is personal data: it lives only in
-    memory; `digest` (a keyed hash of the normalised value) is what may be stored and compared."""
+    memory; `digest` (a keyed hash of the normalised value) is compared in memory, never stored."""
 
     digest: str
     confidence: float
@@ -204,24 +229,31 @@ class IdField:
 
 @dataclass(frozen=True, slots=True)
 class IdAnalysisResult:
+    """What the adapter read. Not recorded as such (digests of names and dates could be linked or
+    guessed): the pipeline records only the `IdCrossCheck` it derives from it."""
+
     # Normalised names: document_number, surname, given_names, birth_date, expiry_date (ISO
     # dates), document_type ("passport" | "driving_licence" | "id_card" | "other").
     fields: Mapping[str, IdField]
     document_type: str
 
+
+@dataclass(frozen=True, slots=True)
+class IdCrossCheck:
+    """The provider's reading compared field by field with the document's MRZ: per compared field,
+    whether the two agree. Booleans only, so the call log can keep it without personal data."""
+
+    document_type: str
+    agreement: Mapping[str, bool]
+
     def record(self) -> dict[str, Any]:
-        return {
-            "document_type": self.document_type,
-            "fields": {
-                name: {"digest": f.digest, "confidence": f.confidence} for name, f in self.fields.items()
-            },
-        }
+        return {"document_type": self.document_type, "agreement": dict(self.agreement)}
 
     @classmethod
-    def from_record(cls, data: Mapping[str, Any]) -> IdAnalysisResult:
+    def from_record(cls, data: Mapping[str, Any]) -> IdCrossCheck:
         return cls(
-            fields={name: IdField(f["digest"], float(f["confidence"])) for name, f in data["fields"].items()},
             document_type=str(data["document_type"]),
+            agreement={str(name): bool(value) for name, value in dict(data["agreement"]).items()},
         )
 
 

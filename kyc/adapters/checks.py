@@ -14,8 +14,10 @@ from kyc.adapters.base import (
     FaceDetectResult,
     FaceMatchResult,
     IdAnalysisResult,
+    IdCrossCheck,
     LivenessResult,
     LivenessStatus,
+    ReferenceMatch,
 )
 from kyc.adapters.fields import COMPARED_FIELDS, field_digest
 from kyc.results import CheckResult, failed, inconclusive, passed
@@ -73,24 +75,37 @@ def liveness_check(result: LivenessResult | None, thresholds: ProviderThresholds
     if result.status != LivenessStatus.SUCCEEDED:  # FAILED or EXPIRED: the user must do it again
         return failed(LIVENESS, "liveness_session_expired")
     confidence = float(result.confidence or 0.0)
-    if confidence >= thresholds.liveness_min_confidence:
+    if confidence < thresholds.liveness_min_confidence:
+        return failed(LIVENESS, "liveness_failed", confidence=confidence)
+    # A live person is not yet the document's holder: the live face must be the portrait's.
+    if result.reference == ReferenceMatch.MATCH:
         return passed(LIVENESS, confidence=confidence)
-    return failed(LIVENESS, "liveness_failed", confidence=confidence)
+    if result.reference == ReferenceMatch.MISMATCH:
+        return failed(LIVENESS, "liveness_face_mismatch", confidence=confidence)
+    if result.reference == ReferenceMatch.UNCERTAIN:
+        return inconclusive(LIVENESS, "liveness_face_uncertain", confidence=confidence)
+    return inconclusive(LIVENESS, "liveness_reference_missing", confidence=confidence)
 
 
-def document_check(result: IdAnalysisResult, mrz_identity: Mapping[str, Any]) -> CheckResult:
-    """Cross-check the provider's reading of the visual zone against the MRZ (digests, not values)."""
-    if not any(mrz_identity.get(name) for name in COMPARED_FIELDS):
-        # Nothing read locally to compare with (no MRZ, e.g. most driving licences): a person looks.
-        return inconclusive(DOCUMENT, "provider_document_no_mrz", compared=0.0)
-    compared = agreed = 0
+def cross_check(result: IdAnalysisResult, mrz_identity: Mapping[str, Any]) -> IdCrossCheck:
+    """Compare the provider's reading with the MRZ in memory; only agree/disagree per field leaves."""
+    agreement: dict[str, bool] = {}
     for name in COMPARED_FIELDS:
         field = result.fields.get(name)
         mrz_value = mrz_identity.get(name)
         if field is None or not mrz_value:
             continue
-        compared += 1
-        agreed += field.digest == field_digest(name, str(mrz_value))
+        agreement[name] = field.digest == field_digest(name, str(mrz_value))
+    return IdCrossCheck(document_type=result.document_type, agreement=agreement)
+
+
+def document_check(result: IdCrossCheck, mrz_identity: Mapping[str, Any]) -> CheckResult:
+    """The provider's reading of the visual zone against the MRZ (see `cross_check`)."""
+    if not any(mrz_identity.get(name) for name in COMPARED_FIELDS):
+        # Nothing read locally to compare with (no MRZ, e.g. most driving licences): a person looks.
+        return inconclusive(DOCUMENT, "provider_document_no_mrz", compared=0.0)
+    compared = len(result.agreement)
+    agreed = sum(1 for value in result.agreement.values() if value)
     if compared == 0:
         return inconclusive(DOCUMENT, "provider_document_unreadable", compared=0.0)
     scores = {"compared": float(compared), "agreed": float(agreed)}

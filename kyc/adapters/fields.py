@@ -1,5 +1,8 @@
-"""Normalising and hashing identity fields so a provider's reading can be compared with the MRZ's
-without storing either: the call log keeps only keyed digests (useless without the pepper)."""
+"""Normalising and hashing identity fields so a provider's reading can be compared with the MRZ's.
+
+The digests are compared in memory and never stored: a keyed digest of a birth date is guessable by
+anyone holding the pepper, and the same document would hash alike across tenants. The call log keeps
+only whether each field agreed (kyc/adapters/base.py IdCrossCheck)."""
 
 from __future__ import annotations
 

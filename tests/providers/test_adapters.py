@@ -53,6 +53,10 @@ def test_liveness_session_and_result(providers_on: StandIn) -> None:
     providers_on.sessions[session.session_id].confidence = 97.25
     result = adapter.session_result(session.session_id)
     assert (result.status, result.confidence) == ("SUCCEEDED", pytest.approx(97.25))
+    assert result.reference_image is None  # the stand-in sent no ReferenceImage
+    providers_on.sessions[session.session_id].reference = selfie()
+    assert adapter.session_result(session.session_id).reference_image == selfie()  # bytes, decoded
+    assert "reference_image" not in str(result) and "reference_image" not in result.record()
     with pytest.raises(PermanentProviderError) as unknown:
         adapter.session_result("00000000-0000-4000-8000-000000000000")
     assert unknown.value.code == "SessionNotFoundException"
@@ -67,10 +71,12 @@ def test_analyze_id_normalises_and_hashes(providers_on: StandIn) -> None:
     assert result.fields["birth_date"].value == "1974-08-12T00:00:00"  # the normalised form, not 12/08/1974
     assert result.fields["document_number"].digest == field_digest("document_number", PERSON.document_number)
     assert providers_on.shapes["AnalyzeID"]["DocumentPages"] == [{"kind": "Bytes"}, {"kind": "Bytes"}]
-    # The recorded form carries digests and confidences only.
-    record = result.record()
-    assert PERSON.surname not in str(record)
-    assert PERSON.document_number not in str(record)
+    # What is recorded is the cross-check against the MRZ: one boolean per field, nothing else.
+    from kyc.adapters.checks import cross_check
+
+    mrz = {"document_number": PERSON.document_number, "surname": "SOMEONE ELSE"}
+    record = cross_check(result, mrz).record()
+    assert record == {"document_type": "passport", "agreement": {"document_number": True, "surname": False}}
 
 
 def test_sns_publishes_one_sms_to_moto(providers_on: StandIn) -> None:

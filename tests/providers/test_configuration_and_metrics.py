@@ -14,11 +14,13 @@ from django.core.exceptions import ImproperlyConfigured
 from django.test import Client, override_settings
 from django.utils import timezone
 
+from kyc.adapters.base import PermanentProviderError
 from kyc.adapters.registry import adapters_check_configuration
 from tests.aws_standin import Fault, StandIn
 from tests.providers.helpers import spec
 from tests.providers.test_resilience import detect
 from verification.models import ProviderCall, ProviderCircuit
+from verification.services.provider_calls import DbCallStore
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -96,14 +98,10 @@ def test_metrics_show_calls_errors_latency_and_circuits(providers_on: StandIn) -
         with pytest.raises(Exception):  # noqa: B017, PT011 - transient, then circuit open
             detect(spec())
     # An old call outside the window counts in the totals but not in the recent percentiles.
-    ProviderCall.objects.create(
-        provider="aws_textract",
-        operation="analyze_id",
-        idempotency_key="k",
-        outcome="success",
-        latency_ms=99999.0,
-        started_at=timezone.now() - timedelta(days=1),
-    )
+    store = DbCallStore()
+    old = store.start(spec("aws_textract", "analyze_id"), attempt=1)
+    store.finish(old, outcome="success", latency_ms=99999.0)
+    ProviderCall.objects.filter(pk=old.pk).update(started_at=timezone.now() - timedelta(days=1))
     text = Client().get("/metrics").content.decode()
     assert calls("detect_faces", "success", "aws_rekognition") + " 3.0" in text
     assert calls("detect_faces", "transient_error", "aws_rekognition") + " 5.0" in text
@@ -138,3 +136,25 @@ def test_percentiles_are_nearest_rank() -> None:
     assert (window.percentile(0.5), window.percentile(0.95), window.percentile(0.99)) == (50.0, 95.0, 99.0)
     assert window.error_rate == 0.05
     assert ProviderWindow().percentile(0.5) is None
+
+
+@pytest.mark.django_db
+def test_call_totals_never_go_down_when_records_are_purged(providers_on: StandIn) -> None:
+    for _ in range(2):
+        detect(spec())
+    line = calls("detect_faces", "success", "aws_rekognition")
+    assert line + " 2.0" in Client().get("/metrics").content.decode()
+    ProviderCall.objects.all().delete()  # what the records purge does to old calls
+    detect(spec())
+    assert line + " 3.0" in Client().get("/metrics").content.decode()
+
+
+@pytest.mark.django_db
+def test_permanent_client_errors_are_counted_but_not_in_the_error_rate(providers_on: StandIn) -> None:
+    detect(spec())
+    providers_on.inject("DetectFaces", Fault.invalid_parameter())
+    with pytest.raises(PermanentProviderError):
+        detect(spec())
+    text = Client().get("/metrics").content.decode()
+    assert calls("detect_faces", "permanent_error", "aws_rekognition") + " 1.0" in text
+    assert 'tasdeeq_provider_error_rate{provider="aws_rekognition"} 0.0' in text

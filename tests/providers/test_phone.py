@@ -238,6 +238,13 @@ def test_an_expired_challenge_forgets_the_number(api: APIClient, providers_on: S
     PhoneChallenge.objects.filter(pk=created["id"]).update(expires_at=timezone.now() - timedelta(seconds=1))
     assert phone_challenges_expire() == 1
     assert PhoneChallenge.objects.get(pk=created["id"]).sealed is None
+    # The verification ends (final status, event for the tenant, retention starts), not left waiting.
+    verification = Verification.objects.get(pk=created["id"])
+    assert verification.status == Status.REJECTED
+    assert (verification.last_error or {}).get("code") == "phone_challenge_expired"
+    assert verification.decided_at is not None
+    assert Event.objects.filter(verification_id=created["id"], type="verification.rejected").exists()
+    assert phone_challenges_expire() == 0
     phone_code_send(verification_id=created["id"])
     assert texts_to(NUMBER) == []
     response = client_with(created["client_secret"]).post(
@@ -304,3 +311,77 @@ def test_phone_responses_match_the_schema(api: APIClient, providers_on: StandIn)
     done = api.post(f"/v1/verifications/{created['id']}/phone-code", {"code": latest_code()}, format="json")
     validate(schema, response_component(schema, path, "post", 200), done.json())
     assert done.json()["phone"]["verified_at"] is not None
+
+
+@pytest.mark.parametrize("path", ["phone-code", "phone-code/resend"])
+def test_an_expired_challenge_found_by_a_request_rejects(
+    api: APIClient, providers_on: StandIn, path: str
+) -> None:
+    created = create(api)
+    PhoneChallenge.objects.filter(pk=created["id"]).update(expires_at=timezone.now() - timedelta(seconds=1))
+    response = client_with(created["client_secret"]).post(
+        f"/v1/verifications/{created['id']}/{path}", {"code": "123456"}, format="json"
+    )
+    assert response.status_code == 410
+    assert response.json()["error"]["code"] == "phone_challenge_expired"
+    verification = Verification.objects.get(pk=created["id"])
+    assert verification.status == Status.REJECTED
+    assert (verification.last_error or {}).get("code") == "phone_challenge_expired"
+    assert PhoneChallenge.objects.get(pk=created["id"]).sealed is None
+
+
+@pytest.mark.parametrize("path", ["phone-code", "phone-code/resend"])
+def test_a_redacted_phone_verification_is_a_409(api: APIClient, providers_on: StandIn, path: str) -> None:
+    created = create(api)
+    assert api.post(f"/v1/verifications/{created['id']}/redact").status_code == 200
+    # (the client secret dies with the redaction; the tenant's key still reaches the endpoint)
+    response = api.post(f"/v1/verifications/{created['id']}/{path}", {"code": "123456"}, format="json")
+    assert response.status_code == 409, response.content
+    assert response.json()["error"]["code"] == "invalid_state_transition"
+
+
+def test_the_send_task_gives_up_and_shows_failed_delivery_without_personal_data_in_logs(
+    api: APIClient, providers_on: StandIn, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    from workers.tasks import send_phone_code
+
+    created = create(api)
+    # SNS answers 5xx to every attempt: the adapter retries, the circuit opens, the task retries
+    # (eagerly here, the countdown is not waited) and gives up.
+    providers_on.inject("Publish", *[Fault.error(500, "InternalError")] * 50)
+    caplog.set_level(logging.DEBUG)
+    with override_settings(AWS_SNS_ENDPOINT_URL=providers_on.url, PROVIDER_CIRCUIT_COOLDOWN_SECONDS=0):
+        send_phone_code.apply(args=(created["id"],))
+    assert providers_on.requests["Publish"] >= 2
+    challenge = PhoneChallenge.objects.get(pk=created["id"])
+    assert challenge.delivery_error != ""
+    assert challenge.sent_at is None
+    assert api.get(f"/v1/verifications/{created['id']}").json()["phone"]["delivery"] == "failed"
+    assert "phone code gave up" in caplog.text
+    logged = caplog.text + json.dumps([r.args for r in caplog.records], default=str)
+    assert NUMBER.lstrip("+") not in logged
+    assert "7400 123456" not in logged
+    assert texts_to(NUMBER) == []
+
+
+def test_logs_carry_neither_the_number_nor_the_code(
+    api: APIClient, providers_on: StandIn, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    created = create(api)
+    phone_code_send(verification_id=created["id"])
+    code = latest_code()
+    phone = client_with(created["client_secret"])
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    phone.post(f"/v1/verifications/{created['id']}/phone-code", {"code": wrong}, format="json")
+    done = phone.post(f"/v1/verifications/{created['id']}/phone-code", {"code": code}, format="json")
+    assert done.json()["status"] == "verified"
+    assert "phone code sent" in caplog.text  # the service did log, by id
+    logged = caplog.text + json.dumps([r.args for r in caplog.records], default=str)
+    assert NUMBER.lstrip("+") not in logged
+    assert code not in logged
+    assert wrong not in logged

@@ -12,8 +12,10 @@ from rest_framework.test import APIClient
 from kyc.results import CheckResult, Outcome, inconclusive, passed
 from tests.aws_standin import Fault, StandIn
 from tests.providers.helpers import PERSON, passport, selfie, textract_fields
+from tests.specimens.captures import selfie_jpeg
+from tests.specimens.faces import PEOPLE
 from verification.errors import InvalidInput
-from verification.models import ProviderCircuit, Status, Tenant, Verification
+from verification.models import ProviderCall, ProviderCircuit, Status, Tenant, Verification
 from verification.pipeline import PipelineResult
 from verification.policy import Policy, decide
 from verification.services.providers import run_provider_checks
@@ -180,6 +182,7 @@ def test_liveness_result_and_confidence(
     assert session["provider"] == "aws_liveness"
     state = providers_on.sessions[session["session_id"]]
     state.status, state.confidence = status, confidence
+    state.reference = selfie() if status == "SUCCEEDED" else None  # the document holder, live
     tenant.refresh_from_db()
     policy = Policy.for_tenant(tenant)
     images = {"id_front": passport(), "selfie": selfie()}
@@ -241,3 +244,83 @@ def test_analyze_id_reading_nothing_comparable_goes_to_review(tenant: Tenant, pr
     result, status = run(tenant, {"aws_textract": "required"}, local())
     assert names(result.results)["provider_document"] == ("inconclusive", ("provider_document_unreadable",))
     assert status == Status.NEEDS_REVIEW
+
+
+def _liveness_run(
+    tenant: Tenant, api: APIClient, standin: StandIn, reference: bytes | None
+) -> tuple[PipelineResult, str, Verification]:
+    verification, session = _liveness_verification(tenant, api)
+    state = standin.sessions[session["session_id"]]
+    state.status, state.confidence, state.reference = "SUCCEEDED", 99.0, reference
+    tenant.refresh_from_db()
+    policy = Policy.for_tenant(tenant)
+    images = {"id_front": passport(), "selfie": selfie()}
+    result = run_provider_checks(verification=verification, policy=policy, images=images, local=local())
+    return result, decide(result.results, policy=policy, submissions=1).status, verification
+
+
+def test_liveness_passed_by_someone_else_is_rejected(
+    tenant: Tenant, api: APIClient, providers_on: StandIn
+) -> None:
+    # A fraudster does the live check with their own face while the selfie and document are the victim's.
+    result, status, verification = _liveness_run(tenant, api, providers_on, selfie_jpeg(PEOPLE[1]))
+    assert names(result.results)["provider_liveness"] == ("fail", ("liveness_face_mismatch",))
+    assert status == Status.REJECTED
+    row = ProviderCall.objects.get(verification=verification, operation="session_result", outcome="success")
+    assert row.result is not None
+    assert row.result["reference"] == "mismatch"
+    assert len(str(row.result)) < 300  # the verdict, never the reference image
+
+
+def test_liveness_without_a_reference_image_goes_to_review(
+    tenant: Tenant, api: APIClient, providers_on: StandIn
+) -> None:
+    result, status, _ = _liveness_run(tenant, api, providers_on, None)
+    assert names(result.results)["provider_liveness"] == ("inconclusive", ("liveness_reference_missing",))
+    assert status == Status.NEEDS_REVIEW
+
+
+def test_a_textract_fallback_never_verifies_without_a_local_identity(
+    tenant: Tenant, providers_on: StandIn
+) -> None:
+    # The local read was inconclusive (so no identity, no age check, no duplicate fingerprint); the
+    # provider agrees with what the MRZ said, which must still not verify the case on its own.
+    providers_on.id_fields = textract_fields()
+    base = local()
+    shaky = CheckResult("document", Outcome.INCONCLUSIVE, reasons=("document_unreadable",), data=IDENTITY)
+    no_identity = PipelineResult([r if r.name != "document" else shaky for r in base.results])
+    tenant.min_age = 18
+    result, status = run(tenant, {"aws_textract": "fallback"}, no_identity)
+    assert providers_on.requests["AnalyzeID"] == 1
+    assert names(result.results)["provider_document"] == ("inconclusive", ("provider_document_no_identity",))
+    assert names(result.advisory)["provider_document"] == ("pass", ())
+    assert status == Status.NEEDS_REVIEW
+
+
+def test_the_call_log_keeps_only_whether_each_field_agreed(tenant: Tenant, providers_on: StandIn) -> None:
+    import re
+
+    providers_on.id_fields = {**textract_fields(), "LAST_NAME": "SOMEONE ELSE"}
+    run(tenant, {"aws_textract": "required"}, local())
+    row = ProviderCall.objects.get(operation="analyze_id", outcome="success")
+    assert row.result == {
+        "document_type": "passport",
+        "agreement": {"document_number": True, "birth_date": True, "expiry_date": True, "surname": False},
+    }
+    assert not re.search(r"[0-9a-f]{32}", str(row.result))  # no digest of any field
+
+
+def test_a_policy_naming_a_provider_this_service_does_not_run_is_refused(
+    tenant: Tenant, providers_on: StandIn
+) -> None:
+    from django.test import override_settings
+
+    with override_settings(TASDEEQ_PROVIDERS=["aws_rekognition"]):
+        with pytest.raises(InvalidInput) as refused:
+            tenant_set_policy(tenant=tenant, policy={"providers": {"aws_textract": "required"}})
+        assert refused.value.code == "invalid_policy"
+        tenant_set_policy(tenant=tenant, policy={"providers": {"aws_rekognition": "required"}})
+    # A policy stored before an adapter was switched off still loads (its cases go to review).
+    tenant.policy = {"providers": {"aws_textract": "required"}}
+    with override_settings(TASDEEQ_PROVIDERS=[]):
+        assert Policy.for_tenant(tenant).providers == {"aws_textract": "required"}

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -132,8 +135,8 @@ def test_a_failed_probe_opens_the_circuit_again(providers_on: StandIn) -> None:
 def test_only_one_probe_goes_out_while_half_open(providers_on: StandIn) -> None:
     _open_circuit(until=timedelta(seconds=-1))
     store = DbCircuitStore()
-    assert store.allow("aws_rekognition") is True  # this caller probes
-    assert store.allow("aws_rekognition") is False  # every other caller waits for the probe
+    assert store.allow("aws_rekognition") is not None  # this caller probes
+    assert store.allow("aws_rekognition") is None  # every other caller waits for the probe
 
 
 def test_circuits_are_per_provider(providers_on: StandIn) -> None:
@@ -194,3 +197,163 @@ def test_timeouts_bound_the_call(providers_on: StandIn) -> None:
     with override_settings(PROVIDER_MAX_ATTEMPTS=1), pytest.raises(ProviderTimeout):
         detect(spec())
     assert time.monotonic() - started < 2.5
+
+
+# --- Review fixes: deadline, probes, configuration errors, concurrency -----------------------------
+
+
+def test_the_deadline_stops_retries_before_the_task_time_limit(providers_on: StandIn) -> None:
+    import time
+
+    providers_on.inject("DetectFaces", *[Fault.slow(1.6)] * 3)  # each attempt times out after 1 s
+    started = time.monotonic()
+    # A whole attempt takes up to connect + read = 2 s: after the first, the second no longer fits.
+    with override_settings(PROVIDER_DEADLINE_SECONDS=2.5), pytest.raises(ProviderUnavailable) as cut:
+        detect(spec())
+    assert cut.value.code == "deadline"
+    assert providers_on.requests["DetectFaces"] == 1
+    assert time.monotonic() - started < 2.5
+
+
+def test_one_deadline_covers_every_call_of_a_run(providers_on: StandIn) -> None:
+    import time
+
+    adapter = face_match_adapter("aws_rekognition", settings)
+    with override_settings(PROVIDER_DEADLINE_SECONDS=3):
+        run = resilience()
+    providers_on.inject("DetectFaces", Fault.slow(1.6))
+    for operation in ("first", "second"):
+        with pytest.raises((ProviderTimeout, ProviderUnavailable)):
+            run.call(
+                spec(operation=operation),
+                lambda: adapter.detect_faces(FaceDetectRequest(selfie())),
+                record=FaceDetectResult.record,
+                restore=FaceDetectResult.from_record,
+            )
+        providers_on.inject("DetectFaces", *[Fault.slow(1.6)] * 3)
+    assert run.deadline is not None
+    assert time.monotonic() <= run.deadline + 0.5
+    assert providers_on.requests["DetectFaces"] <= 2
+
+
+def test_a_probe_answered_with_a_permanent_error_closes_the_circuit(providers_on: StandIn) -> None:
+    _open_circuit(until=timedelta(seconds=-1))
+    providers_on.inject("DetectFaces", Fault.invalid_parameter())
+    with pytest.raises(PermanentProviderError):
+        detect(spec())
+    circuit = ProviderCircuit.objects.get(pk="aws_rekognition")
+    assert (circuit.state, circuit.consecutive_failures) == ("closed", 0)  # the provider answered
+
+
+def test_an_interrupted_probe_hands_the_probe_on(providers_on: StandIn) -> None:
+    _open_circuit(until=timedelta(seconds=-1))
+    adapter = face_match_adapter("aws_rekognition", settings)
+
+    def cut_off() -> FaceDetectResult:
+        adapter.detect_faces(FaceDetectRequest(selfie()))
+        raise KeyboardInterrupt  # what a time limit or a shutdown does mid-call
+
+    with pytest.raises(KeyboardInterrupt):
+        resilience().call(
+            spec(), cut_off, record=FaceDetectResult.record, restore=FaceDetectResult.from_record
+        )
+    circuit = ProviderCircuit.objects.get(pk="aws_rekognition")
+    assert circuit.state == "open"
+    assert circuit.open_until is not None
+    assert circuit.open_until <= timezone.now()
+    assert DbCircuitStore().allow("aws_rekognition") is not None  # the next caller probes at once
+
+
+def test_only_the_probe_closes_a_circuit(providers_on: StandIn) -> None:
+    from kyc.adapters.resilience import Permit
+
+    store = DbCircuitStore()
+    _open_circuit(until=timedelta(minutes=5))
+    store.success("aws_rekognition", permit=Permit())  # a call let through before the circuit opened
+    assert ProviderCircuit.objects.get(pk="aws_rekognition").state == "open"
+    _open_circuit(until=timedelta(seconds=-1))
+    probe = store.allow("aws_rekognition")
+    assert probe is not None
+    assert probe.probe is not None
+    store.success("aws_rekognition", permit=Permit())
+    assert ProviderCircuit.objects.get(pk="aws_rekognition").state == "half_open"
+    store.success("aws_rekognition", permit=probe)
+    assert ProviderCircuit.objects.get(pk="aws_rekognition").state == "closed"
+
+
+def test_missing_credentials_are_permanent_and_do_not_open_the_circuit(
+    providers_on: StandIn, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    call = spec()
+    with (
+        override_settings(
+            AWS_ACCESS_KEY_ID=None, AWS_SECRET_ACCESS_KEY=None, AWS_USE_DEFAULT_CREDENTIALS=True
+        ),
+        pytest.raises(PermanentProviderError) as refused,
+    ):
+        detect(call)
+    assert refused.value.code == "NoCredentialsError"
+    assert providers_on.requests["DetectFaces"] == 0
+    assert outcomes(call) == ["permanent_error"]  # not retried
+    assert not ProviderCircuit.objects.filter(pk="aws_rekognition", consecutive_failures__gt=0).exists()
+
+
+def _in_threads(n: int, work: Callable[[int], Any]) -> list[Any]:
+    """Run work(i) in n threads released together; each thread has its own database connection."""
+    from django.db import connection
+
+    barrier = threading.Barrier(n)
+    results: list[Any] = [None] * n
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait()
+            results[i] = work(i)
+        except Exception as exc:  # noqa: BLE001 - returned to the test to assert on
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return results
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_runs_with_the_same_key_call_once(providers_on: StandIn) -> None:
+    providers_on.inject("DetectFaces", Fault.slow(0.5))  # the first call is slow: the others pile up
+    call = spec(input_hash="raced")
+    results = _in_threads(6, lambda _: detect(call))
+    assert all(isinstance(r, FaceDetectResult) for r in results), results
+    assert len({r for r in results}) == 1
+    assert providers_on.requests["DetectFaces"] == 1  # one call, one charge
+    assert outcomes(call) == ["success"]
+    assert (
+        ProviderCall.objects.filter(idempotency_key=call.idempotency_key, outcome="interrupted").count() == 0
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_callers_get_one_probe_and_count_every_failure(providers_on: StandIn) -> None:
+    _open_circuit(until=timedelta(seconds=-1))
+    store = DbCircuitStore()
+    permits = _in_threads(8, lambda _: store.allow("aws_rekognition"))
+    assert sum(1 for p in permits if p is not None) == 1, permits
+    ProviderCircuit.objects.filter(pk="aws_rekognition").delete()
+
+    from kyc.adapters.resilience import Permit
+
+    _in_threads(
+        8, lambda _: store.failure("aws_rekognition", permit=Permit(), threshold=5, cooldown_seconds=30)
+    )
+    circuit = ProviderCircuit.objects.get(pk="aws_rekognition")
+    assert circuit.consecutive_failures == 8  # no lost update
+    assert (circuit.state, circuit.times_opened) == ("open", 1)  # opened once, not once per racer

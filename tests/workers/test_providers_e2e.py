@@ -68,8 +68,9 @@ def _events(verification_id: str) -> list[str]:
 
 
 def test_worker_killed_mid_call_leaves_one_consistent_decision(
-    live_server: Any, celery_worker_process: Path, aws_standin: StandIn
+    live_server: Any, celery_worker_process: Path, providers_on: StandIn
 ) -> None:
+    aws_standin = providers_on  # (this process sets the policy: the providers must be enabled here too)
     tenant, key = tenant_create(slug="kill-market", min_age=18)
     tenant_set_policy(
         tenant=tenant,

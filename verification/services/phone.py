@@ -4,7 +4,8 @@
   keyed hash of it kept; the code is sent by a worker task that gets the verification id only.
 - each send (first or resend) moves the HOTP counter, so only the newest code works; it expires
   after PHONE_CODE_TTL_SECONDS; resends wait PHONE_RESEND_COOLDOWN_SECONDS and stop at
-  PHONE_MAX_SENDS; PHONE_CODE_MAX_ATTEMPTS wrong codes reject the verification.
+  PHONE_MAX_SENDS; PHONE_CODE_MAX_ATTEMPTS wrong codes reject the verification; a challenge past
+  PHONE_CHALLENGE_TTL_SECONDS rejects it with `phone_challenge_expired`.
 - the sealed number and secret are deleted as soon as the challenge ends (verified, rejected,
   canceled, redacted, or past PHONE_CHALLENGE_TTL_SECONDS); the outcome and the hash stay.
 
@@ -44,6 +45,7 @@ logger = logging.getLogger(__name__)
 
 SMS_PROVIDER = "aws_sns"
 PHONE_CHECK = "phone_code"
+EXPIRY_ACTOR = "system:phone_expiry"
 
 
 def _context(verification_id: uuid.UUID) -> bytes:
@@ -158,7 +160,11 @@ def _locked(verification: Verification) -> tuple[Verification, PhoneChallenge]:
     locked = Verification.objects.select_for_update().select_related("tenant").get(pk=verification.pk)
     if locked.type != VerificationType.PHONE:
         raise InvalidInput("This is not a phone verification.", code="not_a_phone_verification")
-    challenge = PhoneChallenge.objects.select_for_update().get(verification=locked)
+    challenge = PhoneChallenge.objects.select_for_update().filter(verification=locked).first()
+    if challenge is None:  # redaction deletes the challenge with everything else personal
+        raise InvalidState(
+            f"Cannot check a code of a verification in status '{locked.status}'.", status=locked.status
+        )
     return locked, challenge
 
 
@@ -178,25 +184,51 @@ class CodeCheck:
     expired: bool = False
 
 
-def _decide(locked: Verification, *, status: str, check_ok: bool, now: datetime, actor: str) -> None:
-    """requires_input -> processing -> the outcome, each step recorded (events, audit, queue)."""
+def _decide(
+    locked: Verification,
+    *,
+    status: str,
+    reason: str | None,
+    now: datetime,
+    actor: str,
+    submitted: bool = True,
+) -> None:
+    """requires_input -> processing -> the outcome, each step recorded (events, audit, queue).
+    `reason` None: the code was right; otherwise the reason code of the refusal."""
     transition(locked, Status.PROCESSING)
-    locked.submissions += 1
-    locked.submitted_at = now
+    if submitted:
+        locked.submissions += 1
+        locked.submitted_at = now
     locked.save()
     verification_changed(verification=locked, actor=actor)
     transition(locked, status)
-    if check_ok:
+    if reason is None:
         locked.checks = [passed(PHONE_CHECK).summary()]
         locked.last_error = None
         locked.derived = {**locked.derived, "phone_verified": True}
     else:
-        locked.checks = [failed(PHONE_CHECK, "too_many_attempts").summary()]
-        locked.last_error = error_for("too_many_attempts")
+        locked.checks = [failed(PHONE_CHECK, reason).summary()]
+        locked.last_error = error_for(reason)
     locked.decided_at = now
     retention_start(locked, decided_at=now)
     locked.save()
     verification_changed(verification=locked, actor=actor)
+
+
+def _expire(locked: Verification, challenge: PhoneChallenge, now: datetime, *, actor: str) -> None:
+    """Past the challenge's lifetime: forget the number and reject, so the tenant hears of it (event,
+    webhook) and retention starts, instead of a verification waiting for input forever."""
+    _forget_number(challenge, now)
+    challenge.save()
+    if locked.status == Status.REQUIRES_INPUT:
+        _decide(
+            locked,
+            status=Status.REJECTED,
+            reason="phone_challenge_expired",
+            now=now,
+            actor=actor,
+            submitted=False,
+        )
 
 
 @transaction.atomic
@@ -207,8 +239,7 @@ def phone_code_check(*, verification: Verification, code: str, actor: str) -> Co
     locked, challenge = _locked(verification)
     _require_open(locked, challenge, now)
     if now >= challenge.expires_at:
-        _forget_number(challenge, now)
-        challenge.save()
+        _expire(locked, challenge, now, actor=actor)
         return CodeCheck(locked, accepted=False, attempts_remaining=0, expired=True)
     challenge.failed_attempts += 1  # counted first, given back on success: a crash never refunds a guess
     expected = _code(_open(challenge)["secret"], challenge.counter)
@@ -220,11 +251,11 @@ def phone_code_check(*, verification: Verification, code: str, actor: str) -> Co
         challenge.verified_at = now
         _forget_number(challenge, now)
         challenge.save()
-        _decide(locked, status=Status.VERIFIED, check_ok=True, now=now, actor=actor)
+        _decide(locked, status=Status.VERIFIED, reason=None, now=now, actor=actor)
     elif remaining == 0:
         _forget_number(challenge, now)
         challenge.save()
-        _decide(locked, status=Status.REJECTED, check_ok=False, now=now, actor=actor)
+        _decide(locked, status=Status.REJECTED, reason="too_many_attempts", now=now, actor=actor)
     else:
         challenge.save(update_fields=["failed_attempts"])
     logger.info("phone code checked verification=%s accepted=%s remaining=%d", locked.id, accepted, remaining)
@@ -246,14 +277,22 @@ def raise_for(check: CodeCheck) -> None:
     )
 
 
-@transaction.atomic
-def phone_code_resend(*, verification: Verification) -> PhoneChallenge:
+def phone_code_resend(*, verification: Verification, actor: str) -> PhoneChallenge:
     """A new code (the previous one stops working), after the cool-down, up to PHONE_MAX_SENDS."""
+    challenge = _resend(verification=verification, actor=actor)
+    if challenge is None:  # raised after the rejection committed
+        raise Gone("The phone verification has expired.", code="phone_challenge_expired")
+    return challenge
+
+
+@transaction.atomic
+def _resend(*, verification: Verification, actor: str) -> PhoneChallenge | None:
     now = timezone.now()
     locked, challenge = _locked(verification)
     _require_open(locked, challenge, now)
     if now >= challenge.expires_at:
-        raise Gone("The phone verification has expired.", code="phone_challenge_expired")
+        _expire(locked, challenge, now, actor=actor)
+        return None
     wait = (challenge.requested_at + timedelta(seconds=settings.PHONE_RESEND_COOLDOWN_SECONDS)) - now
     if wait > timedelta(0):
         raise Locked(
@@ -283,11 +322,20 @@ def phone_challenge_close(*, verification: Verification) -> None:
 
 
 def phone_challenges_expire(*, now: datetime | None = None) -> int:
-    """Forget the numbers of challenges past their lifetime (a periodic task); returns how many."""
+    """Challenges past their lifetime (a periodic task): the number is forgotten and a verification
+    still waiting for its code is rejected with `phone_challenge_expired`. Returns how many."""
     now = now or timezone.now()
-    return PhoneChallenge.objects.filter(sealed__isnull=False, expires_at__lte=now).update(
-        sealed=None, wrapped_key=None, key_id="", closed_at=now
-    )
+    due = PhoneChallenge.objects.filter(sealed__isnull=False, expires_at__lte=now)
+    expired = 0
+    for verification_id in due.values_list("verification_id", flat=True):
+        with transaction.atomic():
+            locked = Verification.objects.select_for_update().filter(pk=verification_id).first()
+            challenge = PhoneChallenge.objects.select_for_update().filter(pk=verification_id).first()
+            if locked is None or challenge is None or challenge.sealed is None:
+                continue  # redacted, or closed by a request in the meantime
+            _expire(locked, challenge, now, actor=EXPIRY_ACTOR)
+            expired += 1
+    return expired
 
 
 def phone_status(challenge: PhoneChallenge) -> dict[str, object]:

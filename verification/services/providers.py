@@ -9,7 +9,15 @@ Modes, per provider:
 - `fallback`: the provider runs only when its local counterpart (face_match for Rekognition,
   document for Textract) is inconclusive; a conclusive provider verdict then replaces the local one
   (the local result is kept beside it). Unavailable: the inconclusive local result stands, with
-  `provider_unavailable`, and the case goes to review.
+  `provider_unavailable`, and the case goes to review. A passing Textract fallback never verifies:
+  the identity (age check, duplicate fingerprint, verified outputs) comes from a local document
+  read only, so the case goes to review with `provider_document_no_identity`.
+
+Liveness is bound to the document: the session's reference image (the live face) is compared with
+the document portrait by the local face match (kyc/faces); only the verdict is recorded.
+
+All calls of one run share one deadline (PROVIDER_DEADLINE_SECONDS, below the task's soft time
+limit): a provider still failing when it passes is unavailable, and the fallback applies.
 
 Every call goes through kyc/adapters/resilience.py with an idempotency key built from the
 verification, the operation and a hash of the input, so a redelivered task reuses what was done.
@@ -18,9 +26,10 @@ verification, the operation and a hash of the input, so a redelivered task reuse
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 
@@ -31,15 +40,20 @@ from kyc.adapters.base import (
     FaceMatchRequest,
     FaceMatchResult,
     IdAnalysisRequest,
-    IdAnalysisResult,
+    IdCrossCheck,
     LivenessResult,
+    LivenessStatus,
     ProviderError,
+    ReferenceMatch,
 )
+from kyc.adapters.fields import COMPARED_FIELDS
 from kyc.adapters.registry import face_match_adapter, id_analysis_adapter, liveness_adapter
-from kyc.adapters.resilience import CallSpec
-from kyc.results import CheckResult, Outcome
+from kyc.adapters.resilience import CallSpec, Resilience
+from kyc.faces import check_document_portrait, check_face_match, check_selfie_faces
+from kyc.images import decode
+from kyc.results import CheckResult, Outcome, inconclusive
 from verification.models import LivenessSession, Verification
-from verification.pipeline import PipelineResult
+from verification.pipeline import PipelineResult, match_thresholds
 from verification.policy import Policy
 from verification.services.provider_calls import resilience
 from verification.test_mode import verification_calls_providers
@@ -65,8 +79,11 @@ def _hash(*parts: bytes | str) -> str:
 @dataclass(slots=True)
 class _Run:
     verification: Verification
+    policy: Policy
     images: Mapping[str, bytes]
     local: PipelineResult
+    # One per run: its deadline bounds every provider call of the run together.
+    resilience: Resilience = field(default_factory=resilience)
     thresholds: provider_checks.ProviderThresholds = field(default_factory=provider_checks.ProviderThresholds)
 
     def spec(self, provider: str, operation: str, *parts: bytes | str) -> CallSpec:
@@ -81,14 +98,14 @@ def _face_checks(run: _Run, *, match_only: bool) -> list[CheckResult]:
         adapter = face_match_adapter(REKOGNITION, settings)
         results = []
         if not match_only:
-            detected = resilience().call(
+            detected = run.resilience.call(
                 run.spec(REKOGNITION, "detect_faces", selfie),
                 lambda: adapter.detect_faces(FaceDetectRequest(selfie)),
                 record=FaceDetectResult.record,
                 restore=FaceDetectResult.from_record,
             )
             results.append(provider_checks.selfie_face_check(detected, run.thresholds))
-        matched = resilience().call(
+        matched = run.resilience.call(
             run.spec(REKOGNITION, "compare_faces", selfie, front),
             lambda: adapter.compare_faces(FaceMatchRequest(source=selfie, target=front, threshold=0.0)),
             record=FaceMatchResult.record,
@@ -107,30 +124,64 @@ def _document_checks(run: _Run) -> list[CheckResult]:
     back = run.images.get("id_back")
     local_document = next((r for r in run.local.results if r.name == "document"), None)
     mrz_identity = dict(local_document.data) if local_document is not None else {}
+    mrz_part = json.dumps({k: str(mrz_identity.get(k) or "") for k in COMPARED_FIELDS}, sort_keys=True)
     try:
         adapter = id_analysis_adapter(TEXTRACT, settings)
-        analysis = resilience().call(
-            run.spec(TEXTRACT, "analyze_id", front, back or b""),
-            lambda: adapter.analyze_id(IdAnalysisRequest(front=front, back=back)),
-            record=IdAnalysisResult.record,
-            restore=IdAnalysisResult.from_record,
+        # Compared inside the call: what is recorded (and reused by a retry) is the agreement only.
+        crossed = run.resilience.call(
+            run.spec(TEXTRACT, "analyze_id", front, back or b"", mrz_part.encode()),
+            lambda: provider_checks.cross_check(
+                adapter.analyze_id(IdAnalysisRequest(front=front, back=back)), mrz_identity
+            ),
+            record=IdCrossCheck.record,
+            restore=IdCrossCheck.from_record,
         )
     except ProviderError as exc:
         return [_unavailable(run, "provider_document", TEXTRACT, exc)]
-    return [provider_checks.document_check(analysis, mrz_identity)]
+    return [provider_checks.document_check(crossed, mrz_identity)]
+
+
+def _bind_to_document(run: _Run, result: LivenessResult) -> LivenessResult:
+    """Compare the live face (the session's reference image) with the document portrait, locally."""
+    if result.status != LivenessStatus.SUCCEEDED:
+        return result
+    front = run.images.get("id_front")
+    if not result.reference_image or front is None:
+        return replace(result, reference_image=None, reference=ReferenceMatch.MISSING)
+    try:
+        live, document = decode(result.reference_image), decode(front)
+    except (OSError, ValueError, SyntaxError):
+        return replace(result, reference_image=None, reference=ReferenceMatch.MISSING)
+    live_face, portrait = check_selfie_faces(live), check_document_portrait(document)
+    if not (live_face.passed and portrait.passed):
+        return replace(result, reference_image=None, reference=ReferenceMatch.MISSING)
+    match = check_face_match(
+        live,
+        live_face.data["face"],
+        document,
+        portrait.data["face"],
+        thresholds=match_thresholds(run.policy),
+    )
+    verdict = {
+        Outcome.PASS: ReferenceMatch.MATCH,
+        Outcome.FAIL: ReferenceMatch.MISMATCH,
+        Outcome.INCONCLUSIVE: ReferenceMatch.UNCERTAIN,
+    }[match.outcome]
+    return replace(result, reference_image=None, reference=verdict)
 
 
 def _liveness_checks(run: _Run) -> list[CheckResult]:
     session = LivenessSession.objects.filter(verification=run.verification).order_by("-created_at").first()
     if session is None:
         return [provider_checks.liveness_check(None, run.thresholds)]
+    front = run.images.get("id_front") or b""
     try:
         adapter = liveness_adapter(LIVENESS, settings)
         # The run id is part of the key: a new submission reads the session again, a redelivered
-        # task of the same run reuses the answer.
-        result = resilience().call(
-            run.spec(LIVENESS, "session_result", session.session_id, str(run.verification.run_id)),
-            lambda: adapter.session_result(session.session_id),
+        # task of the same run reuses the answer (the binding verdict, never the reference image).
+        result = run.resilience.call(
+            run.spec(LIVENESS, "session_result", session.session_id, str(run.verification.run_id), front),
+            lambda: _bind_to_document(run, adapter.session_result(session.session_id)),
             record=LivenessResult.record,
             restore=LivenessResult.from_record,
         )
@@ -166,7 +217,7 @@ def run_provider_checks(
     # A failed quality gate means the user must retake the photos: no provider is asked (or paid).
     if any(r.name.startswith("quality_") and not r.passed for r in local.results):
         return local
-    run = _Run(verification=verification, images=images, local=local)
+    run = _Run(verification=verification, policy=policy, images=images, local=local)
     deciding = list(local.results)
     advisory = list(local.advisory)
     for code, mode in sorted(policy.providers.items()):
@@ -185,6 +236,11 @@ def run_provider_checks(
             verdict = results[0]
             if verdict.outcome is Outcome.INCONCLUSIVE:
                 deciding.append(verdict)  # stays in review, and the provider's reason says why
+            elif verdict.outcome is Outcome.PASS and code == TEXTRACT and not local.identity:
+                # Textract agreeing is not an identity we read: no age check, no duplicate
+                # fingerprint, no outputs could follow. A person finishes it.
+                advisory.append(verdict)
+                deciding.append(inconclusive(provider_name, "provider_document_no_identity"))
             else:
                 advisory.append(deciding.pop(index))  # the provider decided: the local result is kept aside
                 deciding.append(verdict)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -96,7 +97,7 @@ def tenant_set_policy(
     *, tenant: Tenant, policy: dict[str, Any], min_age: int | None = None, actor: str = OPERATOR_ACTOR
 ) -> Tenant:
     """Replace the tenant's decision-policy overrides after validating them (see verification/policy.py)."""
-    Policy.from_mapping(policy, min_age=min_age)
+    Policy.from_mapping(policy, min_age=min_age, enabled_providers=settings.TASDEEQ_PROVIDERS)
     tenant.policy = policy
     fields = ["policy"]
     if min_age is not None:
