@@ -7,6 +7,8 @@ import logging
 import uuid
 from typing import Any
 
+import pytest
+
 from config.log_scrub import MASK, ScrubFilter, scrub
 
 
@@ -87,6 +89,7 @@ def test_bearer_secrets_are_masked() -> None:
         assert scrub(f"GET /v/{secret} HTTP/1.1") == f"GET /v/{MASK} HTTP/1.1"
 
 
+@pytest.mark.django_db  # the server process reads the test database (its tables must exist)
 def test_gunicorns_access_log_never_holds_the_capture_pages_client_secret(tmp_path: Any) -> None:
     """A real gunicorn, run as `make run` and the image run it, writing its access log to a file."""
     import os
@@ -97,7 +100,7 @@ def test_gunicorns_access_log_never_holds_the_capture_pages_client_secret(tmp_pa
     import urllib.request
     from pathlib import Path
 
-    from tests.conftest import free_port
+    from tests.conftest import database_url, free_port
 
     port = free_port()
     access_log = tmp_path / "access.log"
@@ -107,7 +110,7 @@ def test_gunicorns_access_log_never_holds_the_capture_pages_client_secret(tmp_pa
         [*gunicorn, "--workers", "1", "--access-logfile", str(access_log)]
         + ["--logger-class", "config.gunicorn_logging.ScrubbingLogger"],
         cwd=root,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"},
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DATABASE_URL": database_url()},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
