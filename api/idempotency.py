@@ -4,7 +4,9 @@ A middleware, so that every POST view is covered without each one opting in. The
 fingerprinted by method, path and a canonical form of the body (JSON re-serialised with sorted keys;
 a multipart body with its random boundary removed, so a client library's retry of the same upload
 matches), and only that hash is stored. Answers are kept for IDEMPOTENCY_TTL_SECONDS unless they
-are 5xx, 401 or 429 (retrying those must be able to succeed).
+are 5xx, 401 or 429 (retrying those must be able to succeed). Each kept answer is linked to the
+verification it is about: the one in the URL (`<verification_id>`), or the one the view created
+(`idempotency_link`), so that redacting the verification deletes the answer.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import uuid
 from collections.abc import Callable
 
 from django.conf import settings
@@ -68,6 +71,26 @@ def credential_scope(authorization: str) -> str:
     if len(parts) == 2 and parts[0].lower() == "bearer":
         return token_hash(parts[1])
     return hashlib.sha256(authorization.encode()).hexdigest()  # malformed: 401 follows, not kept
+
+
+_LINK = "_idempotency_verification_id"
+
+
+def idempotency_link(request: HttpRequest, verification_id: uuid.UUID) -> None:
+    """For a view that creates a verification: the answer about to be kept is about this one."""
+    setattr(request, _LINK, verification_id)
+
+
+def _linked_verification(request: HttpRequest) -> uuid.UUID | None:
+    linked = getattr(request, _LINK, None)
+    if isinstance(linked, uuid.UUID):
+        return linked
+    match = request.resolver_match  # set while the request was routed
+    value = match.kwargs.get("verification_id") if match is not None else None
+    try:
+        return uuid.UUID(str(value)) if value is not None else None
+    except ValueError:  # a malformed id in the URL: a 404 about nothing held
+        return None
 
 
 def _read_body(request: HttpRequest) -> bytes:
@@ -127,5 +150,6 @@ class IdempotencyMiddleware:
                 status_code=response.status_code,
                 content_type=response.get("Content-Type", "application/json"),
                 body=response.content,
+                verification_id=_linked_verification(request),
             )
         return response

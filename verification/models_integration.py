@@ -163,10 +163,14 @@ class IdempotencyRecord(models.Model):
     created_at = models.DateTimeField()
     locked_until = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField()
+    # The verification the request created or acted on, so redacting it drops the kept answer (a
+    # creation answer holds the subject and client secret). A plain id, not a foreign key: it is
+    # known only once the answer is, and a 404 answer may name an id that does not exist.
+    verification_ref = models.UUIDField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["scope", "key_hash"], name="idempotency_key_unique")]
-        indexes = [models.Index(fields=["expires_at"])]
+        indexes = [models.Index(fields=["expires_at"]), models.Index(fields=["verification_ref"])]
 
     def __str__(self) -> str:
         return f"idempotency:{self.id}"

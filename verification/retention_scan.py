@@ -22,13 +22,14 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from verification.errors import UnsupportedBackend
 from verification.models import (
     AuditRecord,
     Document,
     Event,
+    IdempotencyRecord,
     IdentityFingerprint,
     ObjectDeletion,
     Status,
@@ -166,6 +167,13 @@ def scan_database(*, now: datetime, grace: timedelta, report: Report) -> None:
         .values_list("pk", flat=True)
     ):
         add(Finding("database", "redacted_verification_event", str(event_id)))
+    # A kept Idempotency-Key answer from before its verification's redaction (it may replay the
+    # subject and client secret); answers given after the redaction hold nothing erased.
+    redacted_since = Verification.objects.filter(
+        pk=OuterRef("verification_ref"), redacted_at__gte=OuterRef("created_at")
+    )
+    for record_id in IdempotencyRecord.objects.filter(Exists(redacted_since)).values_list("pk", flat=True):
+        add(Finding("database", "redacted_verification_idempotency_answer", str(record_id)))
 
     for tenant in Tenant.objects.order_by("slug"):
         cutoff = now - timedelta(days=RetentionPolicy.for_tenant(tenant).records_retention_days)

@@ -86,10 +86,15 @@ def _age_bucket(age: timedelta) -> str:
     return AGE_BUCKETS[-1][0]
 
 
-def review_health(*, reviewer: Reviewer, now: datetime | None = None) -> dict[str, Any]:
-    """Counts by state and age, the oldest waiting case, median time to decision per reviewer."""
+def review_health(
+    *, reviewer: Reviewer, livemode: bool = True, now: datetime | None = None
+) -> dict[str, Any]:
+    """Counts by state and age, the oldest waiting case, median time to decision per reviewer.
+
+    Per mode, like the queue (`QueueFilters.livemode`): a tenant's integration tests must not
+    inflate the live backlog an operator is staffing for."""
     now = now or timezone.now()
-    cases = visible_cases(reviewer)
+    cases = visible_cases(reviewer).filter(verification__livemode=livemode)
     by_state = {state: 0 for state in ReviewState.values}
     for row in cases.values("state").annotate(n=Count("id")):
         by_state[row["state"]] = row["n"]
@@ -126,6 +131,7 @@ def review_health(*, reviewer: Reviewer, now: datetime | None = None) -> dict[st
         if decided_at is not None
     ]
     return {
+        "livemode": livemode,
         "by_state": by_state,
         "median_seconds_queue_to_decision": round(statistics.median(waits), 1) if waits else None,
         "waiting": sum(by_age.values()),

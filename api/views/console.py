@@ -305,7 +305,9 @@ def image_view(request: HttpRequest, reviewer: Reviewer, token: str) -> HttpResp
 @require_GET
 @reviewer_required
 def health_view(request: HttpRequest, reviewer: Reviewer) -> HttpResponseBase:
-    return _page(request, "health.html", {"reviewer": reviewer, "health": review_health(reviewer=reviewer)})
+    livemode = request.GET.get("mode") != "test"  # as the queue page's filter
+    health = review_health(reviewer=reviewer, livemode=livemode)
+    return _page(request, "health.html", {"reviewer": reviewer, "health": health})
 
 
 @require_http_methods(["GET", "POST"])

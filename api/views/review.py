@@ -392,11 +392,25 @@ def no_store(response: HttpResponse) -> HttpResponse:
 
 
 class ReviewHealthApi(ReviewerApi):
+    class FilterSerializer(serializers.Serializer):
+        livemode = serializers.BooleanField(
+            required=False, default=True, help_text="false: the test-mode queue's health."
+        )
+
+        class Meta:
+            ref_name = "ReviewHealthFilter"
+
     @extend_schema(
-        operation_id="review_health", responses={200: schema.ReviewHealthSerializer, 401: ErrorSerializer}
+        operation_id="review_health",
+        parameters=[FilterSerializer],
+        responses={200: schema.ReviewHealthSerializer, 400: ErrorSerializer, 401: ErrorSerializer},
     )
     def get(self, request: Request) -> Response:
-        return Response(review_health(reviewer=_reviewer(request)))
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        return Response(
+            review_health(reviewer=_reviewer(request), livemode=filters.validated_data["livemode"])
+        )
 
 
 class ReviewReasonCodesApi(ReviewerApi):

@@ -135,6 +135,7 @@ class ReviewReviewerStatsSerializer(serializers.Serializer):
 
 
 class ReviewHealthSerializer(serializers.Serializer):
+    livemode = serializers.BooleanField()
     by_state = serializers.DictField(child=serializers.IntegerField())
     waiting = serializers.IntegerField()
     held = serializers.IntegerField()

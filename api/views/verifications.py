@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.authentication import Principal
+from api.idempotency import idempotency_link
 from api.uploads import TOO_LARGE_FLAG
 from verification.errors import InvalidInput, NotFound, UploadTooLarge
 from verification.models import DocumentKind, PhoneChallenge, Status, Verification, VerificationType
@@ -223,6 +224,7 @@ class VerificationListCreateApi(APIView):
                 return_url=data.get("return_url", ""),
                 test_outcome=data.get("test_outcome", ""),
             )
+        idempotency_link(request._request, verification.id)  # redacting it drops the kept answer
         return Response(
             _out(verification, principal, client_secret=secret, capture_url=capture_url(request, secret)),
             status=status.HTTP_201_CREATED,

@@ -208,3 +208,104 @@ def test_a_revoked_key_gets_no_replay(api: APIClient, tenant_with_key: tuple[Ten
     other.credentials(HTTP_AUTHORIZATION=f"bearer   {fresh}")
     replayed = other.post("/v1/verifications", body, HTTP_IDEMPOTENCY_KEY="spelling")
     assert replayed["Idempotent-Replayed"] == "true" and replayed.json()["id"] == first.json()["id"]
+
+
+# --- redaction and subject erasure drop the kept answers ------------------------------------------
+
+
+def _create(api: APIClient, key: str, subject: str = "seller-1") -> Any:
+    return api.post("/v1/verifications", {"subject": subject, "type": "document"}, HTTP_IDEMPOTENCY_KEY=key)
+
+
+def _assert_fresh(api: APIClient, key: str, first: Any, subject: str = "seller-1") -> None:
+    again = _create(api, key, subject)
+    assert again.status_code == 201 and not again.has_header("Idempotent-Replayed")
+    assert again.json()["id"] != first.json()["id"]
+    assert first.json()["client_secret"] not in again.content.decode()
+
+
+def test_redaction_drops_the_kept_creation_answer(api: APIClient) -> None:
+    first = _create(api, "create-1")
+    verification_id = first.json()["id"]
+    # An answer about the verification named in the URL is linked to it too.
+    assert (
+        api.post(f"/v1/verifications/{verification_id}/cancel", HTTP_IDEMPOTENCY_KEY="c").status_code == 200
+    )
+    assert IdempotencyRecord.objects.filter(verification_ref=verification_id).count() == 2
+    other = _create(api, "create-2", "seller-2")  # another verification's answer stays
+
+    assert api.post(f"/v1/verifications/{verification_id}/redact").status_code == 200
+    assert not IdempotencyRecord.objects.filter(verification_ref=verification_id).exists()
+    assert IdempotencyRecord.objects.filter(verification_ref=other.json()["id"]).count() == 1
+    # The retry acts anew: no subject, no client secret of the redacted verification comes back.
+    _assert_fresh(api, "create-1", first)
+    cancel = api.post(f"/v1/verifications/{verification_id}/cancel", HTTP_IDEMPOTENCY_KEY="c")
+    assert cancel.status_code == 409 and "seller-1" not in cancel.content.decode()
+    assert _create(api, "create-2", "seller-2")["Idempotent-Replayed"] == "true"
+
+
+def test_subject_erasure_drops_the_kept_creation_answers(api: APIClient) -> None:
+    first = _create(api, "erase-1")
+    assert api.post("/v1/subjects/seller-1/erase").status_code == 200
+    assert not IdempotencyRecord.objects.filter(verification_ref=first.json()["id"]).exists()
+    _assert_fresh(api, "erase-1", first)
+
+
+def test_an_answer_racing_its_redaction_is_not_kept_nor_replayed(
+    api: APIClient, tenant_with_key: tuple[Tenant, str]
+) -> None:
+    """The request began before the redaction and finished after it: its answer may hold the
+    erased subject, so it is dropped at completion; one kept anyway is never replayed."""
+    from verification.services.idempotency import idempotency_complete
+    from verification.services.redaction import verification_redact
+
+    first = _create(api, "race-1")
+    verification = Verification.objects.get(pk=first.json()["id"])
+    scope = hashlib.sha256(tenant_with_key[1].encode()).hexdigest()
+    claimed = idempotency_begin(scope=scope, key="late", request_hash="h")
+    assert isinstance(claimed, IdempotencyRecord)
+    verification_redact(verification=verification, actor="test")
+    idempotency_complete(
+        record=claimed,
+        status_code=200,
+        content_type="application/json",
+        body=first.content,
+        verification_id=verification.id,
+    )
+    assert not IdempotencyRecord.objects.filter(pk=claimed.pk).exists()
+
+    # A kept answer older than the redaction that survived it anyway is not replayed.
+    kept = _create(api, "stale-1", "seller-2")
+    record = IdempotencyRecord.objects.get(key_hash=hashlib.sha256(b"stale-1").hexdigest())
+    record.verification_ref = None  # hidden from the redaction, then linked again
+    record.save(update_fields=["verification_ref"])
+    verification_redact(verification=Verification.objects.get(pk=kept.json()["id"]), actor="test")
+    record.verification_ref = kept.json()["id"]
+    record.save(update_fields=["verification_ref"])
+    _assert_fresh(api, "stale-1", kept, "seller-2")
+    assert not IdempotencyRecord.objects.filter(pk=record.pk).exists()
+
+
+def test_verify_retention_reports_an_answer_kept_past_its_redaction(api: APIClient) -> None:
+    from tests.retention import kinds, verify_retention
+
+    only_database = ("--skip", "bucket", "--skip", "broker", "--skip", "tempdir")
+    first = _create(api, "scan-1")
+    verification_id = first.json()["id"]
+    assert api.post(f"/v1/verifications/{verification_id}/redact").status_code == 200
+    # After the redaction: an answer about the redacted verification holds nothing erased.
+    assert (
+        api.post(f"/v1/verifications/{verification_id}/cancel", HTTP_IDEMPOTENCY_KEY="c").status_code == 409
+    )
+    assert verify_retention(args=only_database)["exit"] == 0
+
+    # The creation answer, as it was before the fix: still kept, linked, after the redaction.
+    _create(api, "scan-2", "seller-2")
+    record = IdempotencyRecord.objects.get(key_hash=hashlib.sha256(b"scan-2").hexdigest())
+    record.verification_ref = verification_id
+    record.created_at = timezone.now() - timedelta(hours=1)
+    record.save(update_fields=["verification_ref", "created_at"])
+    report = verify_retention(args=only_database)
+    assert report["exit"] == 1 and kinds(report) == {"redacted_verification_idempotency_answer"}
+    assert len(report["findings"]) == 1
+    assert report["findings"][0]["ref"] == str(record.pk)

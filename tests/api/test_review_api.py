@@ -110,6 +110,9 @@ def test_health_reason_codes_and_four_eyes_over_http(tenant: Tenant) -> None:
     plain = logged_in(make_reviewer("plain"))
     health = lead.get("/v1/review/health").json()
     assert health["waiting"] == 1 and health["oldest_waiting"] is not None
+    # Test-mode cases are counted apart: none here.
+    testing = lead.get("/v1/review/health", {"livemode": "false"}).json()
+    assert testing["livemode"] is False and testing["waiting"] == 0 and testing["oldest_waiting"] is None
     codes = {r["code"] for r in lead.get("/v1/review/reason-codes").json()["reason_codes"]}
     assert {"approved_after_review", "document_forged", "face_mismatch", "underage"} <= codes
     refused = plain.post("/v1/review/four-eyes", {"reason_code": "underage", "require_second_reviewer": True})

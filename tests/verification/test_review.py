@@ -343,3 +343,24 @@ def test_queue_health(tenant: Tenant, other_tenant: Tenant) -> None:
     assert row["username"] == "op" and row["decisions"] == 1 and 89 <= row["median_seconds_to_decision"] <= 95
     scoped = review_health(reviewer=make_reviewer("scoped", tenant=other_tenant).reviewer)
     assert scoped["waiting"] == 0 and scoped["by_state"]["decided"] == 1
+
+
+def test_queue_health_is_per_mode_like_the_queue(tenant: Tenant) -> None:
+    live = waiting_case(tenant, "live-1", documents=False)
+    test_cases = [waiting_case(tenant, f"test-{n}", documents=False) for n in range(2)]
+    Verification.objects.filter(pk__in=[c.verification_id for c in test_cases]).update(livemode=False)
+    ReviewCase.objects.filter(pk=test_cases[0].pk).update(queued_at=timezone.now() - timedelta(hours=30))
+    operator = make_reviewer("op").reviewer
+
+    health = review_health(reviewer=operator)  # live by default, as QueueFilters
+    assert health["livemode"] is True
+    assert health["waiting"] == 1 and health["by_state"]["open"] == 1
+    assert health["oldest_waiting"]["case"] == str(live.id)
+    assert health["waiting_by_age"]["gt_24h"] == 0
+    assert health["waiting"] == review_queue(reviewer=operator, filters=QueueFilters()).count()
+
+    testing = review_health(reviewer=operator, livemode=False)
+    assert testing["livemode"] is False
+    assert testing["waiting"] == 2 and testing["by_state"]["open"] == 2
+    assert testing["oldest_waiting"]["case"] == str(test_cases[0].id)
+    assert testing["waiting_by_age"]["gt_24h"] == 1

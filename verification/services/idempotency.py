@@ -3,11 +3,18 @@
 Records are per caller (`scope`, a hash of the credential) and key; the request is remembered only
 as a hash. A second request with the key while the first still runs is refused (`in use`), with a
 different body it is refused (`reused`), with the same body it gets the first answer again.
+
+An answer is linked to the verification its request created or acted on (`verification_ref`), and
+redacting that verification deletes it (`idempotency_records_forget`, called by the redaction
+service): a creation answer holds the subject and the client secret, which must not outlive the
+erasure for the rest of the 24 hours.
 """
 
 from __future__ import annotations
 
 import hashlib
+import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,7 +23,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from verification.crypto import Sealed, seal, unseal
-from verification.models import IdempotencyRecord
+from verification.models import IdempotencyRecord, Verification
 
 # Longer than any request may take: past it, a record whose request died can be taken over.
 _LOCK = timedelta(seconds=120)
@@ -84,6 +91,10 @@ def idempotency_begin(
         if existing.request_hash != request_hash:
             raise IdempotencyKeyReused()
         if existing.status_code is not None:
+            if _predates_redaction(existing):
+                # Kept before its verification was redacted: never replayed (see idempotency_complete).
+                IdempotencyRecord.objects.filter(pk=existing.pk).delete()
+                continue
             return _replay(existing)
         if existing.locked_until is not None and existing.locked_until > now:
             raise IdempotencyKeyInUse()
@@ -98,10 +109,39 @@ def idempotency_begin(
     raise IdempotencyKeyInUse()
 
 
+def _predates_redaction(record: IdempotencyRecord) -> bool:
+    return (
+        record.verification_ref is not None
+        and Verification.objects.filter(
+            pk=record.verification_ref, redacted_at__isnull=False, redacted_at__gte=record.created_at
+        ).exists()
+    )
+
+
+@transaction.atomic
 def idempotency_complete(
-    *, record: IdempotencyRecord, status_code: int, content_type: str, body: bytes
+    *,
+    record: IdempotencyRecord,
+    status_code: int,
+    content_type: str,
+    body: bytes,
+    verification_id: uuid.UUID | None = None,
 ) -> None:
-    """Keep the answer, sealed: a verification's creation answer holds its client secret."""
+    """Keep the answer, sealed: a verification's creation answer holds its client secret.
+
+    The verification's row lock orders this against its redaction: a redaction that committed
+    first, while this request ran, means the answer may hold what was erased (or is the redaction's
+    own, which a retry gets again by redacting again), so it is not kept; one that comes after
+    deletes the linked answer."""
+    if verification_id is not None:
+        locked = list(
+            Verification.objects.select_for_update()
+            .filter(pk=verification_id)
+            .values_list("redacted_at", flat=True)
+        )
+        if locked and locked[0] is not None and locked[0] >= record.created_at:
+            IdempotencyRecord.objects.filter(pk=record.pk).delete()
+            return
     sealed = seal(body, context=record.id.bytes + b"idempotency")
     IdempotencyRecord.objects.filter(pk=record.pk).update(
         status_code=status_code,
@@ -110,7 +150,14 @@ def idempotency_complete(
         body_key_id=sealed.key_id,
         body_wrapped_key=sealed.wrapped_key,
         locked_until=None,
+        verification_ref=verification_id,
     )
+
+
+def idempotency_records_forget(*, verification_ids: Iterable[uuid.UUID]) -> int:
+    """Delete the kept answers about these verifications (in the caller's transaction: redaction)."""
+    deleted, _ = IdempotencyRecord.objects.filter(verification_ref__in=list(verification_ids)).delete()
+    return int(deleted)
 
 
 def idempotency_abandon(*, record: IdempotencyRecord) -> None:

@@ -3,9 +3,10 @@
 Like Stripe's redaction, the object stays (id, tenant, type, timestamps) so references to it keep
 working, but its status becomes `redacted` and everything personal or outcome-bearing is gone at
 once: documents (rows and wrapped keys in this transaction, objects right after the commit),
-verified outputs, the subject reference, checks, last error, derived facts, the client secret, and
-the same fields in the outbox events' payloads. The duplicate-identity fingerprint goes too, unless
-the tenant's retention policy keeps it for fraud prevention (then it is kept without the subject).
+verified outputs, the subject reference, checks, last error, derived facts, the client secret, kept
+`Idempotency-Key` answers about it, and the same fields in the outbox events' payloads. The
+duplicate-identity fingerprint goes too, unless the tenant's retention policy keeps it for fraud
+prevention (then it is kept without the subject).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from verification.retention import RetentionPolicy
 from verification.services.audit import audit_record
 from verification.services.documents import documents_shred, object_deletions_flush
 from verification.services.events import event_record, verification_changed
+from verification.services.idempotency import idempotency_records_forget
 from verification.services.retention import deletion_receipt_issue
 from verification.state_machine import transition
 from verification.tokens import new_client_secret, token_hash
@@ -81,6 +83,8 @@ def verification_redact(*, verification: Verification, actor: str) -> Verificati
     else:
         fingerprints.delete()
     PhoneChallenge.objects.filter(verification=locked).delete()  # the sealed number and its hash
+    # Kept Idempotency-Key answers about it: the creation answer holds the subject and client secret.
+    idempotency_records_forget(verification_ids=[locked.id])
     _scrub_events(locked)
     if documents_were_live:
         event_record(verification=locked, type="verification.documents_deleted")
@@ -116,6 +120,7 @@ def subject_erase(
     )
     if not targets:
         raise NotFound("Nothing is held about this subject.", code="subject_not_found")
+    # Each redaction drops its verification's kept Idempotency-Key answers in this transaction.
     redacted = [verification_redact(verification=v, actor=actor) for v in targets]
     audit_record(
         actor=actor,
