@@ -17,4 +17,5 @@ COPY manage.py ./
 RUN pip install . && python manage.py collectstatic --noinput -v 0
 USER tasdeeq
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60"]
+CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60", \
+     "--logger-class", "config.gunicorn_logging.ScrubbingLogger"]

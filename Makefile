@@ -46,7 +46,8 @@ run: setup
 	@trap 'kill $$(jobs -p) 2>/dev/null; wait' INT TERM EXIT; \
 	$(BIN)/celery -A config worker --beat --schedule "$(DATA_DIR)/celerybeat-schedule" --concurrency 1 \
 	  --loglevel INFO --without-gossip --without-mingle & \
-	$(BIN)/gunicorn config.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --timeout 60 --access-logfile - & \
+	$(BIN)/gunicorn config.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --timeout 60 --access-logfile - \
+	  --logger-class config.gunicorn_logging.ScrubbingLogger & \
 	wait -n
 
 test: setup system-packages

@@ -25,6 +25,7 @@ from verification.services.idempotency import (
     idempotency_begin,
     idempotency_complete,
 )
+from verification.tokens import token_hash
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +61,15 @@ def request_fingerprint(request: HttpRequest, body: bytes) -> str:
     return digest.hexdigest()
 
 
+def credential_scope(authorization: str) -> str:
+    """Whose keys these are: the hash of the bearer token, the same `token_hash` the API key and
+    client secret rows keep, so revoking a key can drop its kept answers (api_key_revoke)."""
+    parts = authorization.split()
+    if len(parts) == 2 and parts[0].lower() == "bearer":
+        return token_hash(parts[1])
+    return hashlib.sha256(authorization.encode()).hexdigest()  # malformed: 401 follows, not kept
+
+
 def _read_body(request: HttpRequest) -> bytes:
     # Read the stream ourselves (bounded by the caller's length check) rather than `request.body`,
     # which refuses uploads above DATA_UPLOAD_MAX_MEMORY_SIZE. Django and DRF parse from `_body`
@@ -93,7 +103,7 @@ class IdempotencyMiddleware:
             # No caller to scope the key to (401 follows), or a body refused as too large anyway.
             return self.get_response(request)
         body = _read_body(request)
-        scope = hashlib.sha256(credential.encode()).hexdigest()
+        scope = credential_scope(credential)
         try:
             claimed = idempotency_begin(scope=scope, key=key, request_hash=request_fingerprint(request, body))
         except IdempotencyConflict as exc:

@@ -57,6 +57,19 @@ PERSONS: list[list[str]] = [
     ["Hasan Ladhani", "LADHANI HASAN", "હસન લાધાણી"],
     ["Hamid Karimi", "KARIMI HAMID", "حامد کریمی"],
     ["Yusuf Ibrahim Sheikh", "SHEIKH YUSUF IBRAHIM", "یوسف ابراهیم شیخ"],
+    # Relatives of people above: the masculine or feminine form of their given name, a letter apart
+    # (Karim / Karima), with the same family name: a brother's or sister's card is the likeliest
+    # card to be shown by someone else. Added by review (they are impostor pairs).
+    ["Karima Jiwani", "JIWANI KARIMA", "Kareema Jivani"],
+    ["Rahima Nathoo", "NATHOO RAHIMA", "Raheema Nathu"],
+    ["Zahira Hirji", "HIRJI ZAHIRA", "Zaheera Hirji"],
+    ["Farid Kassam", "KASSAM FARID", "Fareed Kasam"],
+    ["Rashid Valli", "VALLI RASHID", "Rasheed Wali"],
+    ["Imrana Patel", "PATEL IMRANA", "Imraana Patel"],
+    ["Amin Shah", "SHAH AMIN", "Ameen Shah"],
+    ["Alia Raza", "RAZA ALIA", "Aliya Raza"],
+    ["Hamida Karimi", "KARIMI HAMIDA", "Hameeda Karimi"],
+    ["Sultana Ahmed Khan", "KHAN SULTANA AHMED", "Sultana Ahmad Khan"],
 ]
 
 

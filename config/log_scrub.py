@@ -14,6 +14,10 @@ import re
 MASK = "[scrubbed]"
 
 _PATTERNS = (
+    # Bearer secrets (client secrets, API keys, webhook secrets): the hosted capture page's URL
+    # `/v/vcs_...` carries one, and access logs write request paths. First, so that no digit rule
+    # masks only part of one.
+    re.compile(r"\b(?:vcs|tdq_live|tdq_test|whsec)_[A-Za-z0-9_-]{16,}"),
     # Machine-readable zone lines: 30 (TD1), 36 (TD2) or 44 (TD3) characters of A-Z, 0-9 and '<',
     # with the filler '<' that ordinary text never has.
     re.compile(r"[A-Z0-9<]{8,}<[A-Z0-9<]{8,}"),

@@ -8,8 +8,9 @@ is touched). Header: `kid`. Claims: `iss` (the organisation's id), `community`, 
 Checks, in order, each with its stable code:
 - the token parses, names an issuer and a key, and uses a pinned algorithm: `attestation_unreadable`;
 - the issuer and key are known and the signature verifies with that key: `attestation_invalid_signature`;
-- the key was valid when the attestation was issued (`iat` inside the key's window, key not
-  revoked before it): an attestation signed with a key since rotated out still verifies;
+- the key was valid when the attestation was issued (`iat` inside the key's window, not in the
+  future) and has not been revoked: an attestation signed with a key since rotated out still
+  verifies, one signed with a revoked (compromised) key never does, whatever its `iat` says;
   otherwise `attestation_invalid_signature`;
 - not expired (`exp`, with a small leeway): `attestation_expired`;
 - not revoked by its issuer (`jti`): `attestation_revoked`;
@@ -25,7 +26,7 @@ import base64
 import json
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -137,13 +138,14 @@ def _b64url(raw: bytes) -> str:
 
 
 def _key_valid_at(key: IssuerKey, moment: datetime) -> bool:
+    # A revoked key is a compromised one, and `iat` is whatever its holder chose to write: a thief
+    # backdates it to before the revocation. So a revoked key covers nothing; retiring a key while
+    # keeping what it signed valid is rotation (`valid_until`), not revocation.
+    if key.revoked_at is not None:
+        return False
     if moment < key.valid_from - CLOCK_LEEWAY:
         return False
-    if key.valid_until is not None and moment > key.valid_until:
-        return False
-    # A key revoked (compromised) after the attestation was issued still covers it: revocation of
-    # what it signed since is the organisation's to publish, by jti.
-    return key.revoked_at is None or moment < key.revoked_at
+    return key.valid_until is None or moment <= key.valid_until
 
 
 def _result(attestation: Attestation | None, *reasons: str) -> CheckResult:
@@ -158,27 +160,47 @@ def _result(attestation: Attestation | None, *reasons: str) -> CheckResult:
     )
 
 
+def _readable(token: str) -> tuple[str, Attestation]:
+    """The pinned algorithm and the claims, unverified; raises _Unreadable."""
+    if not token or len(token) > MAX_TOKEN_LENGTH or not token.isascii():
+        raise _Unreadable
+    header, claims = _claims_unverified(token)
+    alg, kid, iss = header.get("alg"), header.get("kid"), claims.get("iss")
+    if alg not in ALGORITHMS or not isinstance(kid, str) or not kid or not isinstance(iss, str):
+        raise _Unreadable
+    return str(alg), _parse(claims, kid)
+
+
+def attestation_well_formed(token: str) -> bool:
+    """Could `token` be an attestation at all (it parses, names its key, uses a pinned algorithm,
+    carries every claim)? Checked when it is submitted, so that a paste error is a 400 at once
+    rather than a spent attempt; says nothing of the signature, which only the worker checks."""
+    try:
+        _readable(token.strip())
+    except _Unreadable:
+        return False
+    return True
+
+
 @timed
 def check_attestation(
     token: str, *, keys: KeyLookup, revoked: RevocationLookup, now: datetime
 ) -> CheckResult:
     """Verify `token`; on any failure the result carries no claims unless the signature held."""
     token = token.strip()
-    if not token or len(token) > MAX_TOKEN_LENGTH or not token.isascii():
-        return failed(CHECK_NAME, "attestation_unreadable")
     try:
-        header, claims = _claims_unverified(token)
-        alg, kid, iss = header.get("alg"), header.get("kid"), claims.get("iss")
-        if alg not in ALGORITHMS or not isinstance(kid, str) or not kid or not isinstance(iss, str):
-            raise _Unreadable
-        attestation = _parse(claims, kid)
+        alg, attestation = _readable(token)
     except _Unreadable:
         return failed(CHECK_NAME, "attestation_unreadable")
 
-    key = keys(iss, kid)
-    if key is None or not _signature_valid(token, key, str(alg)):
+    key = keys(attestation.organization_id, attestation.kid)
+    if key is None or not _signature_valid(token, key, alg):
         return failed(CHECK_NAME, "attestation_invalid_signature")
-    # From here the claims are the organisation's own words.
+    # From here the claims are the organisation's own words. The issuer as the registry spells it
+    # (a UUID may be written upper case or without hyphens): revocations and reuse are hashed with
+    # that spelling, so another one must not slip past them.
+    iss = key.organization_id
+    attestation = replace(attestation, organization_id=iss)
     if not _key_valid_at(key, attestation.issued_at) or attestation.issued_at > now + CLOCK_LEEWAY:
         return _result(attestation, "attestation_invalid_signature")
     if attestation.expires_at + CLOCK_LEEWAY < now:

@@ -24,6 +24,16 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def database_url() -> str:
+    """The test database as a URL, for processes the suite starts (worker, gunicorn)."""
+    db = settings.DATABASES["default"]
+    user = db.get("USER") or "postgres"
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return (
+        f"postgres://{user}{password}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+    )
+
+
 @pytest.fixture(scope="session")
 def s3_server() -> Iterator[str]:
     port = free_port()

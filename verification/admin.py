@@ -1,9 +1,15 @@
 """Django admin for the organisation registry (issue #8). Secrets and keys are shown, never edited
-as text: keys are added with `manage.py org add-key`, credentials with `org create-credential`."""
+as text: keys are added with `manage.py org add-key`, credentials with `org create-credential`.
+A key is revoked with `manage.py org revoke-key` (which flags what it vouched for), so its
+`revoked_at` is read-only here; every change saved here is audited in the operator's chain."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.forms import BaseInlineFormSet, ModelForm
+from django.http import HttpRequest
 
 from verification.models import (
     AttestationRevocation,
@@ -11,13 +17,14 @@ from verification.models import (
     OrganizationCredential,
     OrganizationKey,
 )
+from verification.services.organizations import organization_admin_changed
 
 
 class OrganizationKeyInline(admin.TabularInline):
     model = OrganizationKey
     extra = 0
     fields = ("kid", "valid_from", "valid_until", "revoked_at", "created_at")
-    readonly_fields = ("kid", "created_at")
+    readonly_fields = ("kid", "revoked_at", "created_at")
     can_delete = False
 
 
@@ -37,6 +44,28 @@ class OrganizationAdmin(admin.ModelAdmin):
     fields = ("slug", "name", "communities", "status", "webhook_url", "created_at")
     readonly_fields = ("created_at", "webhook_url")
     inlines = (OrganizationKeyInline, OrganizationCredentialInline)
+
+    @staticmethod
+    def _actor(request: HttpRequest) -> str:
+        return f"admin:{request.user.pk}"
+
+    def save_model(self, request: HttpRequest, obj: Organization, form: ModelForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change:
+            organization_admin_changed(
+                organization=obj, changes=list(form.changed_data), actor=self._actor(request)
+            )
+
+    def save_formset(
+        self, request: HttpRequest, form: ModelForm, formset: BaseInlineFormSet, change: bool
+    ) -> None:
+        super().save_formset(request, form, formset, change)
+        changed: list[Any] = getattr(formset, "changed_objects", [])
+        organization_admin_changed(
+            organization=form.instance,
+            changes=[f"{type(obj).__name__}:{obj.pk}:{','.join(fields)}" for obj, fields in changed],
+            actor=self._actor(request),
+        )
 
 
 @admin.register(AttestationRevocation)

@@ -88,7 +88,8 @@ class OrganizationCredential(models.Model):
 
 
 class AttestationRevocation(models.Model):
-    """The organisation withdrew an attestation; `jti_hash` as in Affiliation (keyed, per issuer)."""
+    """The organisation withdrew an attestation; `jti_hash` keyed per issuer (Affiliation's is also
+    per tenant: see services.organizations.jti_digest)."""
 
     id = models.BigAutoField(primary_key=True)
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="revocations")
@@ -119,10 +120,15 @@ class Affiliation(models.Model):
     community = models.CharField(max_length=100)
     attestation_expires_at = models.DateTimeField(null=True, blank=True)
     jti_hash = models.CharField(max_length=64, blank=True)
+    # The key that signed the attestation (route 1): revoking that key flags what it vouched for.
+    kid = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        indexes = [models.Index(fields=["organization", "jti_hash"])]
+        indexes = [
+            models.Index(fields=["organization", "jti_hash"]),
+            models.Index(fields=["organization", "kid"]),
+        ]
 
     def __str__(self) -> str:
         return f"affiliation:{self.verification_id}"

@@ -62,7 +62,9 @@ def review_case_detail(*, case: ReviewCase) -> CaseDetail:
         verification.documents.all(), key=lambda d: ["id_front", "id_back", "selfie"].index(d.kind)
     )
     earlier = list(
-        Verification.objects.filter(tenant_id=verification.tenant_id, subject=verification.subject)
+        Verification.objects.filter(
+            tenant_id=verification.tenant_id, subject=verification.subject, livemode=verification.livemode
+        )
         .exclude(pk=verification.pk)
         .order_by("-created_at")[:20]
     )

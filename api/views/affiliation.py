@@ -34,7 +34,9 @@ class VerificationAttestationApi(APIView):
     client_allowed = True
 
     class InputSerializer(serializers.Serializer):
-        token = serializers.CharField(max_length=4096, trim_whitespace=True)
+        # No max_length here: the service answers an over-long token with `attestation_unreadable`,
+        # like any other token that cannot be one (Django's upload limit bounds the body).
+        token = serializers.CharField(trim_whitespace=True)
 
         class Meta:
             ref_name = "AttestationInput"

@@ -83,6 +83,7 @@ def _filters(request: HttpRequest) -> QueueFilters:
         tenant_slug=source.get("tenant") or None,
         reason_code=source.get("reason_code") or None,
         min_age_seconds=int(min_age) * 60 if min_age.isdigit() else None,
+        livemode=source.get("mode") != "test",
     )
 
 

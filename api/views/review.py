@@ -145,6 +145,9 @@ class FiltersSerializer(serializers.Serializer):
     tenant = serializers.SlugField(required=False)
     reason_code = serializers.SlugField(required=False)
     min_age_seconds = serializers.IntegerField(required=False, min_value=0)
+    livemode = serializers.BooleanField(
+        required=False, default=True, help_text="false: the test-mode queue (tenants' integration tests)."
+    )
 
     class Meta:
         ref_name = "ReviewQueueFilter"
@@ -155,6 +158,7 @@ def _filters(data: dict[str, Any]) -> QueueFilters:
         tenant_slug=data.get("tenant"),
         reason_code=data.get("reason_code"),
         min_age_seconds=data.get("min_age_seconds"),
+        livemode=data.get("livemode", True),
     )
 
 

@@ -70,6 +70,7 @@ class SubjectExportApi(APIView):
             subject=_subject(subject),
             actor=principal.actor,
             include_documents=query.validated_data["include_documents"],
+            livemode=principal.livemode,
         )
         return Response(body)
 
@@ -95,7 +96,12 @@ class SubjectEraseApi(APIView):
     )
     def post(self, request: Request, subject: str) -> Response:
         principal = _principal(request)
-        redacted = subject_erase(tenant=principal.tenant, subject=_subject(subject), actor=principal.actor)
+        redacted = subject_erase(
+            tenant=principal.tenant,
+            subject=_subject(subject),
+            actor=principal.actor,
+            livemode=principal.livemode,
+        )
         return Response(
             {
                 "object": "subject_erasure",

@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 from tests.images import jpeg
 from verification.models import IdempotencyRecord, Tenant, Verification
 from verification.services.idempotency import idempotency_begin
+from verification.services.tenants import api_key_create
 
 
 def test_the_same_key_and_body_replay_the_first_answer(api: APIClient, tenant: Tenant) -> None:
@@ -65,7 +66,7 @@ def test_keys_are_per_caller(api: APIClient, other_api: APIClient) -> None:
 
 
 def test_a_key_still_in_use_answers_409(api: APIClient, tenant_with_key: tuple[Tenant, str]) -> None:
-    scope = hashlib.sha256(f"Bearer {tenant_with_key[1]}".encode()).hexdigest()
+    scope = hashlib.sha256(tenant_with_key[1].encode()).hexdigest()  # the key's token_hash
     idempotency_begin(scope=scope, key="busy", request_hash="whatever")
     response = api.post(
         "/v1/verifications", {"subject": "s", "type": "document"}, HTTP_IDEMPOTENCY_KEY="busy"
@@ -184,3 +185,26 @@ def test_concurrent_duplicates_create_one_verification(
     for answer in answers:
         if answer.status_code == 409:
             assert answer.json()["error"]["code"] == "idempotency_key_in_use"
+
+
+def test_a_revoked_key_gets_no_replay(api: APIClient, tenant_with_key: tuple[Tenant, str]) -> None:
+    """The kept answer holds a client secret: once the key is revoked it is not handed out again."""
+    from verification.models import ApiKey
+    from verification.services.tenants import api_key_revoke
+
+    body = {"subject": "seller-1", "type": "document"}
+    assert api.post("/v1/verifications", body, HTTP_IDEMPOTENCY_KEY="before-revoke").status_code == 201
+    tenant, key = tenant_with_key
+    api_key_revoke(api_key=ApiKey.objects.get(tenant=tenant, revoked_at__isnull=True))
+    assert not IdempotencyRecord.objects.exists()
+    again = api.post("/v1/verifications", body, HTTP_IDEMPOTENCY_KEY="before-revoke")
+    assert again.status_code == 401, again.content
+    assert "client_secret" not in again.json()
+    # The same key spelled with another "Bearer" case or spacing is the same caller.
+    other = APIClient()
+    _, fresh = api_key_create(tenant=tenant)
+    other.credentials(HTTP_AUTHORIZATION=f"Bearer {fresh}")
+    first = other.post("/v1/verifications", body, HTTP_IDEMPOTENCY_KEY="spelling")
+    other.credentials(HTTP_AUTHORIZATION=f"bearer   {fresh}")
+    replayed = other.post("/v1/verifications", body, HTTP_IDEMPOTENCY_KEY="spelling")
+    assert replayed["Idempotent-Replayed"] == "true" and replayed.json()["id"] == first.json()["id"]

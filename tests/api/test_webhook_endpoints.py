@@ -149,3 +149,30 @@ def test_metrics_report_the_webhook_backlog(api: APIClient, tenant: Tenant, clie
     after = client.get("/metrics").content.decode()
     assert 'tasdeeq_webhook_deliveries{status="pending"} 1.0' in after
     assert "tasdeeq_webhook_outbox_pending 0.0" in after
+
+
+def test_another_tenant_reaches_no_endpoint_delivery_or_resend(
+    api: APIClient, other_api: APIClient, tenant: Tenant
+) -> None:
+    """Every endpoint route, with the ids of another tenant: 404, and nothing changes or is sent."""
+    mine = api.post("/v1/webhook-endpoints", {"url": "http://127.0.0.1:9/a", "enabled_events": ["*"]}).json()
+    theirs = other_api.post(
+        "/v1/webhook-endpoints", {"url": "http://127.0.0.1:9/b", "enabled_events": ["*"]}
+    ).json()
+    verification, _ = verification_create(tenant=tenant, subject="seller-1", type="document")
+    verification_cancel(verification=verification)
+    (delivery,) = webhooks_fanout()
+    base = f"/v1/webhook-endpoints/{mine['id']}"
+    answers = [
+        other_api.get(base),
+        other_api.patch(base, {"url": "http://127.0.0.1:9/stolen"}, format="json"),
+        other_api.post(f"{base}/rotate-secret"),
+        other_api.get(f"{base}/deliveries"),
+        other_api.post(f"{base}/deliveries/{delivery}/resend"),
+        # Their own endpoint with my delivery's id: the delivery is looked up under the endpoint.
+        other_api.post(f"/v1/webhook-endpoints/{theirs['id']}/deliveries/{delivery}/resend"),
+        other_api.delete(base),
+    ]
+    assert [a.status_code for a in answers] == [404] * len(answers)
+    assert WebhookDelivery.objects.count() == 1
+    assert api.get(base).json()["url"] == "http://127.0.0.1:9/a"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -95,3 +96,29 @@ def test_the_client_surfaces_rate_limits(live_server: Any, tenant: Tenant, setti
     with pytest.raises(RateLimited) as limited:
         client.verifications.create(subject="seller-2")
     assert limited.value.code == "rate_limited" and limited.value.retry_after > 0
+
+
+@pytest.mark.parametrize(
+    ("model", "component"),
+    [
+        (Verification, "VerificationCreated"),
+        (File, "File"),
+        (WebhookEndpoint, "WebhookEndpointWithSecret"),
+        (WebhookDelivery, "WebhookDelivery"),
+    ],
+)
+def test_a_field_the_client_requires_is_always_there_in_the_schema(
+    client: Any, model: type, component: str
+) -> None:
+    """The names alone are not enough: a field typed without `None` must be required and not
+    nullable in the schema, or the client would break on an answer the schema allows."""
+    schema = _schema(client)[component]
+    required = set(schema.get("required", []))
+    hints = typing.get_type_hints(model)
+    for name, hint in hints.items():
+        if type(None) in typing.get_args(hint):
+            continue  # the client copes with null or absent
+        prop = schema["properties"][name]
+        assert name in required, (component, name, "not required in the schema")
+        assert not prop.get("nullable"), (component, name, "nullable in the schema")
+        assert "null" not in (prop.get("type") or []), (component, name, "nullable in the schema")

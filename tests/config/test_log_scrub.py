@@ -7,6 +7,8 @@ import logging
 import uuid
 from typing import Any
 
+import pytest
+
 from config.log_scrub import MASK, ScrubFilter, scrub
 
 
@@ -75,3 +77,63 @@ def test_the_json_format_of_the_settings_is_scrubbed_too() -> None:
         logging.config.dictConfig(settings.LOGGING)
     assert line["message"] == f"checked cnic={MASK}"
     assert line["level"] == "INFO" and line["logger"] == "tests.json"
+
+
+def test_bearer_secrets_are_masked() -> None:
+    for secret in (
+        "vcs_" + "a1B2-c3_D4" * 4,
+        "tdq_live_" + "Zz09" * 8,
+        "tdq_test_" + "Zz09" * 8,
+        "whsec_" + "abc_DEF-123" * 3,
+    ):
+        assert scrub(f"GET /v/{secret} HTTP/1.1") == f"GET /v/{MASK} HTTP/1.1"
+
+
+@pytest.mark.django_db  # the server process reads the test database (its tables must exist)
+def test_gunicorns_access_log_never_holds_the_capture_pages_client_secret(tmp_path: Any) -> None:
+    """A real gunicorn, run as `make run` and the image run it, writing its access log to a file."""
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+    from pathlib import Path
+
+    from tests.conftest import database_url, free_port
+
+    port = free_port()
+    access_log = tmp_path / "access.log"
+    root = Path(__file__).resolve().parents[2]
+    gunicorn = [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}"]
+    server = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+        [*gunicorn, "--workers", "1", "--access-logfile", str(access_log)]
+        + ["--logger-class", "config.gunicorn_logging.ScrubbingLogger"],
+        cwd=root,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DATABASE_URL": database_url()},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    secret = "vcs_" + "Q" * 43
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/v/{secret}", timeout=5)  # noqa: S310
+            except urllib.error.HTTPError as answered:
+                status = answered.code  # 404, no such verification: the page still answered
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "gunicorn did not start"
+                time.sleep(0.3)
+        for _ in range(50):
+            if access_log.exists() and "/v/" in access_log.read_text():
+                break
+            time.sleep(0.1)
+        logged = access_log.read_text()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    assert status == 404
+    assert f"/v/{MASK}" in logged
+    assert secret not in logged

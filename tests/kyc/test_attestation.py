@@ -115,11 +115,33 @@ def test_rotation_keeps_attestations_signed_inside_the_old_keys_window() -> None
     assert check(early, old_key, new_key).reasons == ("attestation_invalid_signature",)
 
 
-def test_a_key_revoked_as_compromised_stops_covering_later_signatures() -> None:
+def test_a_key_revoked_as_compromised_covers_nothing_whatever_the_iat() -> None:
+    """Whoever stole the key writes the iat: backdating it to before the revocation must not help."""
     signer = new_signer()
     compromised = key_of(signer, revoked_at=NOW - timedelta(days=1))
     assert check(signer.token(ORG), compromised).reasons == ("attestation_invalid_signature",)
-    assert check(signer.token(ORG, issued_at=NOW - timedelta(days=10)), compromised).passed
+    backdated = signer.token(ORG, issued_at=NOW - timedelta(days=10))
+    assert check(backdated, compromised).reasons == ("attestation_invalid_signature",)
+    assert check(backdated, key_of(signer)).passed  # the same token, key not revoked
+
+
+def test_an_issuer_spelt_otherwise_is_checked_under_the_registrys_spelling() -> None:
+    """A revocation is looked up (and reuse hashed) by the organisation's canonical id, so an
+    upper-case or hyphen-less `iss` cannot slip past a revocation published by the organisation."""
+    signer = new_signer()
+    key = key_of(signer)
+    table = {(ORG, signer.kid): key, (ORG.upper(), signer.kid): key, (ORG.replace("-", ""), signer.kid): key}
+
+    def revoked(iss: str, jti: str) -> bool:
+        return (iss, jti) == (ORG, "withdrawn")
+
+    for spelling in (ORG.upper(), ORG.replace("-", "")):
+        token = signer.token(spelling, jti="withdrawn")
+        result = check_attestation(
+            token, keys=lambda iss, kid: table.get((iss, kid)), revoked=revoked, now=datetime.now(tz=UTC)
+        )
+        assert result.reasons == ("attestation_revoked",)
+        assert result.data["attestation"].organization_id == ORG
 
 
 def test_an_expired_attestation_fails() -> None:

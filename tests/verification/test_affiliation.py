@@ -6,7 +6,9 @@ worker); signatures, sealing and storage are all real.
 
 from __future__ import annotations
 
+import base64
 import json
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -17,10 +19,14 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from tests.affiliation import COMMUNITY, MEMBER_REF, NAME, Signer, card_photo, new_signer
+from tests.workers.test_affiliation_e2e import OrgEndpoint
 from verification.crypto import seal
+from verification.errors import Forbidden
 from verification.models import (
     Affiliation,
+    AttestationRevocation,
     AttestationSubmission,
+    AuditRecord,
     ConfirmationRequest,
     Document,
     ObjectDeletion,
@@ -31,11 +37,12 @@ from verification.models import (
     Tenant,
     Verification,
 )
-from verification.services.affiliation import confirmations_expire
+from verification.services.affiliation import confirmation_answer, confirmation_deliver, confirmations_expire
 from verification.services.organizations import (
     organization_create,
     organization_credential_create,
     organization_key_add,
+    organization_key_revoke,
     organization_set_status,
 )
 from verification.services.processing import verification_process
@@ -113,7 +120,6 @@ def test_a_valid_attestation_verifies_and_keeps_only_the_listed_fields(
             Status.REQUIRES_INPUT,
             "attestation_expired",
         ),
-        (lambda s, o: "garbage", Status.REQUIRES_INPUT, "attestation_unreadable"),
     ],
 )
 def test_bad_attestations_get_their_codes(
@@ -123,6 +129,66 @@ def test_bad_attestations_get_their_codes(
     assert verification.status == expected_status
     assert code in codes(verification)
     assert not AttestationSubmission.objects.filter(verification=verification).exists()
+
+
+def _unsigned(organization_id: str) -> str:
+    header = base64.urlsafe_b64encode(b'{"alg":"none","kid":"2026-01"}').rstrip(b"=").decode()
+    claims: dict[str, object] = {
+        "iss": organization_id,
+        "community": COMMUNITY,
+        "name": NAME,
+        "member_ref": MEMBER_REF,
+    }
+    claims |= {"iat": 1_800_000_000, "exp": 1_900_000_000, "jti": "j"}
+    body = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    return f"{header}.{body}."
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda s, o: "garbage",
+        lambda s, o: "a.b.c",
+        lambda s, o: s.token(o) + "x" * 5000,  # huge
+        lambda s, o: s.token(o, member_ref=""),  # a claim missing
+        lambda s, o: _unsigned(o),  # alg none
+    ],
+)
+def test_a_token_that_cannot_be_an_attestation_is_a_400_and_costs_no_attempt(
+    api: APIClient, org: Organization, signer: Signer, make: Any
+) -> None:
+    verification_id, phone = open_affiliation(api)
+    response = phone.post(
+        f"/v1/verifications/{verification_id}/attestation",
+        {"token": make(signer, str(org.id))},
+        format="json",
+    )
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["code"] == "attestation_unreadable"
+    assert not AttestationSubmission.objects.filter(verification_id=verification_id).exists()
+    verification = Verification.objects.get(pk=verification_id)
+    assert (verification.status, verification.submissions) == (Status.REQUIRES_INPUT, 0)
+
+
+def test_a_key_of_one_organisation_cannot_vouch_for_another(
+    api: APIClient, org: Organization, signer: Signer
+) -> None:
+    """`kid` is looked up under the claimed issuer: org A's key, with a kid org B also uses, does not
+    make A's token B's."""
+    other, _ = organization_create(slug="council-b", name="Council B", communities=[COMMUNITY])
+    theirs = new_signer(signer.kid)  # the same kid name, another key pair
+    organization_key_add(
+        organization=other,
+        kid=theirs.kid,
+        public_key=theirs.public_raw,
+        valid_from=timezone.now() - timedelta(days=30),
+    )
+    forged = submit_token(api, signer.token(str(other.id)), subject="member-x")
+    assert forged.status == Status.REJECTED and codes(forged) == {"attestation_invalid_signature"}
+    assert not Affiliation.objects.filter(verification=forged).exists()
+    genuine = submit_token(api, theirs.token(str(other.id)), subject="member-y")
+    assert genuine.status == Status.VERIFIED
+    assert Affiliation.objects.get(verification=genuine).organization_id == other.id
 
 
 def test_a_suspended_organisation_cannot_vouch(api: APIClient, org: Organization, signer: Signer) -> None:
@@ -173,6 +239,24 @@ def test_one_attestation_used_by_two_subjects_goes_to_review(
     assert ReviewCase.objects.filter(verification=second, state=ReviewState.OPEN).exists()
 
 
+def test_one_card_at_two_tenants_is_not_linkable_yet_a_revocation_reaches_both(
+    api: APIClient, other_api: APIClient, org: Organization, signer: Signer, org_api: APIClient
+) -> None:
+    """The kept jti hash is per tenant (like identity fingerprints): the same member's card at two
+    marketplaces leaves two unrelated hashes, is not `attestation_reused`, and is still revoked at both."""
+    token = signer.token(str(org.id), jti="card-two-markets")
+    here = submit_token(api, token, subject="member-1")
+    there = submit_token(other_api, token, subject="member-1")
+    assert here.status == there.status == Status.VERIFIED
+    digests = set(Affiliation.objects.values_list("jti_hash", flat=True))
+    assert len(digests) == 2
+    published = org_api.post("/v1/org/revocations", {"jti": "card-two-markets"}, format="json")
+    assert published.json()["flagged_verifications"] == 2
+    assert set(Verification.objects.filter(type="affiliation").values_list("status", flat=True)) == {
+        Status.NEEDS_REVIEW
+    }
+
+
 def test_a_revocation_before_use_rejects(
     api: APIClient, org: Organization, signer: Signer, org_api: APIClient
 ) -> None:
@@ -205,6 +289,31 @@ def test_a_revocation_after_use_flags_the_verification_for_review(
     }
 
 
+def test_revoking_a_key_flags_what_it_vouched_for_and_rejects_what_comes_next(
+    api: APIClient, org: Organization, signer: Signer
+) -> None:
+    other = new_signer("2026-02")
+    organization_key_add(organization=org, kid=other.kid, public_key=other.public_raw)
+    by_revoked = submit_token(api, signer.token(str(org.id), jti="card-k1"), subject="member-k1")
+    by_other = submit_token(api, other.token(str(org.id), jti="card-k2"), subject="member-k2")
+    assert by_revoked.status == by_other.status == Status.VERIFIED
+    assert Affiliation.objects.get(verification=by_revoked).kid == signer.kid
+
+    flagged = organization_key_revoke(organization=org, kid=signer.kid)
+    assert flagged == [str(by_revoked.id)]
+    # Again (as after an interrupted run): no error, nothing flagged twice, one audit record.
+    assert organization_key_revoke(organization=org, kid=signer.kid) == []
+    assert AuditRecord.objects.filter(action="organization.key_revoked", target_id=str(org.id)).count() == 1
+    by_revoked.refresh_from_db()
+    by_other.refresh_from_db()
+    assert by_revoked.status == Status.NEEDS_REVIEW and "attestation_revoked" in codes(by_revoked)
+    assert ReviewCase.objects.get(verification=by_revoked).state == ReviewState.OPEN
+    assert by_other.status == Status.VERIFIED  # another key of the same organisation is untouched
+    # A card the revoked key signed, backdated or not, is refused from now on.
+    later = submit_token(api, signer.token(str(org.id), issued_at=timezone.now() - timedelta(days=5)), "k3")
+    assert later.status == Status.REJECTED and codes(later) == {"attestation_invalid_signature"}
+
+
 def _verified_document(tenant: Tenant, subject: str, given: str, surname: str) -> Verification:
     now = timezone.now()
     verification = Verification.objects.create(
@@ -226,6 +335,19 @@ def _verified_document(tenant: Tenant, subject: str, given: str, surname: str) -
     verification.outputs_wrapped_key = sealed.wrapped_key
     verification.save()
     return verification
+
+
+def test_a_revocation_reason_is_a_code_never_free_text(org: Organization, org_api: APIClient) -> None:
+    """The reason is stored and audited: an officer's prose ("Amina Shah left") must not be."""
+    prose = org_api.post("/v1/org/revocations", {"jti": "card-10", "reason": f"{NAME} left"}, format="json")
+    assert prose.status_code == 400 and prose.json()["error"]["code"] == "invalid_reason"
+    assert not AttestationRevocation.objects.exists()
+    assert NAME not in _all_rows_text()
+    coded = org_api.post(
+        "/v1/org/revocations", {"jti": "card-10", "reason": "membership_ended"}, format="json"
+    )
+    assert coded.status_code == 201
+    assert AttestationRevocation.objects.get().reason == "membership_ended"
 
 
 def test_the_name_is_cross_checked_with_the_verified_document(
@@ -255,8 +377,9 @@ def _all_rows_text() -> str:
 
 def test_nothing_beyond_the_listed_fields_remains_after_the_decision(
     api: APIClient, org: Organization, signer: Signer, org_api: APIClient, s3: Any, document_bucket: str,
-    django_capture_on_commit_callbacks: Any,
+    django_capture_on_commit_callbacks: Any, caplog: pytest.LogCaptureFixture,
 ) -> None:  # fmt: skip
+    caplog.set_level(logging.DEBUG)
     jti = "unique-card-4711"
     token = signer.token(str(org.id), jti=jti)
     with django_capture_on_commit_callbacks(execute=True):
@@ -292,6 +415,8 @@ def test_nothing_beyond_the_listed_fields_remains_after_the_decision(
     dump = _all_rows_text()
     for secret in (token, token.split(".")[1], token.split(".")[2], NAME, MEMBER_REF, jti):
         assert secret not in dump, f"found {secret[:12]}… in the database"
+        assert secret not in caplog.text, f"found {secret[:12]}… in the logs"
+    assert "affiliation decided" in caplog.text  # the logs were captured
     assert not AttestationSubmission.objects.exists()
     assert not Document.objects.exists() and not ObjectDeletion.objects.exists()
     tenant_id = by_text.tenant_id  # the bucket is shared by the session: look at this tenant's part
@@ -342,9 +467,94 @@ def test_the_confirmation_route_denied_and_unanswered(
     assert confirmations_expire(now=timezone.now() + timedelta(days=4)) == 1
     silent = Verification.objects.get(pk=silent_id)
     assert silent.status == Status.NEEDS_REVIEW and codes(silent) == {"confirmation_no_answer"}
+    # The reviewer's approval will stand for this organisation and community: they are kept.
+    assert silent.derived["affiliation"] == {
+        "organization": "jamat-london",
+        "community": COMMUNITY,
+        "attestation_expires_at": None,
+    }
+    kept = Affiliation.objects.get(verification_id=silent_id)
+    assert (kept.organization_id, kept.community, kept.route) == (org.id, COMMUNITY, "confirmation")
     expired = ConfirmationRequest.objects.get(verification_id=silent_id)
     assert expired.state == "expired" and expired.member_ref_ciphertext is None
     assert ReviewCase.objects.filter(verification_id=silent_id, state=ReviewState.OPEN).exists()
+
+
+def test_a_confirmation_the_tenants_policy_sends_to_review_is_not_decided(
+    api: APIClient, tenant: Tenant, org: Organization, org_api: APIClient
+) -> None:
+    """A tenant requiring a check the route does not run: confirmed goes to a person, and the
+    verification is not marked decided (its retention starts at the reviewer's decision)."""
+    tenant.policy = {"required_checks": ["provider_document"]}
+    tenant.save(update_fields=["policy"])
+    verification_id, phone = open_affiliation(api, "member-policy")
+    phone.post(
+        f"/v1/verifications/{verification_id}/confirmation-request",
+        {"organization": "jamat-london", "member_reference": "MBR-POL"},
+        format="json",
+    )
+    request = ConfirmationRequest.objects.get(verification_id=verification_id)
+    answered = org_api.post(
+        f"/v1/org/confirmation-requests/{request.id}/answer", {"answer": "confirmed"}, format="json"
+    )
+    assert answered.status_code == 200
+    verification = Verification.objects.get(pk=verification_id)
+    assert verification.status == Status.NEEDS_REVIEW and verification.decided_at is None
+    assert verification.documents_deleted_at is not None  # the member reference went all the same
+
+
+def test_an_answer_after_the_deadline_is_refused_before_the_beat_expires_it(
+    api: APIClient, org: Organization, org_api: APIClient
+) -> None:
+    verification_id, phone = open_affiliation(api, "member-late")
+    phone.post(
+        f"/v1/verifications/{verification_id}/confirmation-request",
+        {"organization": "jamat-london", "member_reference": "MBR-LATE"},
+        format="json",
+    )
+    request = ConfirmationRequest.objects.get(verification_id=verification_id)
+    ConfirmationRequest.objects.filter(pk=request.pk).update(deadline=timezone.now() - timedelta(seconds=5))
+    late = org_api.post(
+        f"/v1/org/confirmation-requests/{request.id}/answer", {"answer": "confirmed"}, format="json"
+    )
+    assert late.status_code == 409 and late.json()["error"]["code"] == "confirmation_closed"
+    assert Verification.objects.get(pk=verification_id).status == Status.PROCESSING
+    assert confirmations_expire() == 1
+    assert Verification.objects.get(pk=verification_id).status == Status.NEEDS_REVIEW
+
+
+def test_a_suspended_organisation_is_sent_nothing_and_its_answer_does_not_count(api: APIClient) -> None:
+    endpoint = OrgEndpoint()
+    try:
+        endpoint.reply = {"answer": "confirmed"}
+        organization, secret = organization_create(
+            slug="council-susp", name="Council", communities=[COMMUNITY], webhook_url=endpoint.url
+        )
+        assert secret is not None
+        endpoint.secret = secret
+        verification_id, phone = open_affiliation(api, "member-susp")
+        asked = phone.post(
+            f"/v1/verifications/{verification_id}/confirmation-request",
+            {"organization": "council-susp", "member_reference": "MBR-SUSP"},
+            format="json",
+        )
+        assert asked.status_code == 202
+        request = ConfirmationRequest.objects.get(verification_id=verification_id)
+        organization_set_status(organization=organization, status="suspended")
+        assert confirmation_deliver(request_id=request.id) == "skipped"
+        assert endpoint.received == []  # no member reference went to the suspended organisation
+        with pytest.raises(Forbidden):
+            confirmation_answer(
+                organization=organization, request_id=request.id, answer="confirmed", actor="org_credential:x"
+            )
+        assert Verification.objects.get(pk=verification_id).status == Status.PROCESSING
+        # Active again, the same request goes out and the endpoint's reply decides.
+        organization_set_status(organization=organization, status="active")
+        assert confirmation_deliver(request_id=request.id) == "answered"
+        assert endpoint.received[0]["valid"]
+        assert Verification.objects.get(pk=verification_id).status == Status.VERIFIED
+    finally:
+        endpoint.server.shutdown()
 
 
 def test_org_api_authentication_and_scoping(api: APIClient, org: Organization, org_api: APIClient) -> None:
@@ -372,6 +582,11 @@ def test_org_api_authentication_and_scoping(api: APIClient, org: Organization, o
         f"/v1/org/confirmation-requests/{request.id}/answer", {"answer": "confirmed"}, format="json"
     )
     assert stolen.status_code == 404
+    malformed = other_api.post(
+        "/v1/org/confirmation-requests/not-a-uuid/answer", {"answer": "denied"}, format="json"
+    )
+    assert malformed.status_code == 404
+    assert malformed.json()["error"]["code"] == "confirmation_request_not_found"
     organization_set_status(organization=org, status="suspended")
     assert org_api.get("/v1/org/confirmation-requests").status_code == 403
 
@@ -467,6 +682,54 @@ def base64url(raw: bytes) -> str:
     import base64
 
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def test_admin_changes_are_audited_and_cannot_revoke_a_key_around_the_flagging(
+    org: Organization, signer: Signer
+) -> None:
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from verification.models import AuditRecord, OrganizationKey
+
+    admin = User.objects.create_superuser("operator", password="x" * 16)
+    browser = Client()
+    browser.force_login(admin)
+    key = OrganizationKey.objects.get(organization=org)
+    response = browser.post(
+        f"/admin/verification/organization/{org.id}/change/",
+        {
+            "slug": org.slug,
+            "name": org.name,
+            "communities": json.dumps(org.communities),
+            "status": "suspended",
+            "keys-TOTAL_FORMS": "1",
+            "keys-INITIAL_FORMS": "1",
+            "keys-MIN_NUM_FORMS": "0",
+            "keys-MAX_NUM_FORMS": "1000",
+            "keys-0-id": str(key.id),
+            "keys-0-organization": str(org.id),
+            "keys-0-valid_from_0": key.valid_from.strftime("%Y-%m-%d"),
+            "keys-0-valid_from_1": key.valid_from.strftime("%H:%M:%S"),
+            "keys-0-valid_until_0": "2030-01-01",
+            "keys-0-valid_until_1": "00:00:00",
+            "keys-0-revoked_at_0": "2026-01-01",  # read-only: ignored
+            "keys-0-revoked_at_1": "00:00:00",
+            "credentials-TOTAL_FORMS": "0",
+            "credentials-INITIAL_FORMS": "0",
+            "credentials-MIN_NUM_FORMS": "0",
+            "credentials-MAX_NUM_FORMS": "1000",
+        },
+    )
+    assert response.status_code == 302, response.content[:2000]
+    org.refresh_from_db()
+    key.refresh_from_db()
+    assert org.status == "suspended" and key.valid_until is not None and key.revoked_at is None
+    records = AuditRecord.objects.filter(action="organization.admin_changed", target_id=str(org.id))
+    changes = [change for record in records for change in record.details["changes"]]
+    assert "status" in changes
+    assert f"OrganizationKey:{key.id}:valid_until" in changes
+    assert {record.actor for record in records} == {f"admin:{admin.pk}"}
 
 
 def test_file_kinds_belong_to_their_verification_type(api: APIClient) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -16,6 +17,7 @@ from tasdeeq_client import ReceiptVerificationError, receipt_verify
 from tests.images import jpeg
 from tests.specimens.captures import passport_jpeg, selfie_jpeg
 from tests.specimens.faces import PEOPLE
+from tests.verification.test_retention import verified
 from verification.models import Receipt, Tenant, Verification
 from verification.services.documents import document_upload
 from verification.services.processing import verification_process
@@ -48,7 +50,7 @@ def jwks(client: APIClient) -> dict:
 def test_a_decision_gets_a_receipt_that_verifies_offline(tenant: Tenant, api: APIClient) -> None:
     verification = decided(tenant, "rejected")
     receipt = Receipt.objects.get(verification=verification)
-    claims = receipt_verify(receipt.jws, jwks(api), issuer="tasdeeq")
+    claims = receipt_verify(receipt.jws, jwks(api), issuer="tasdeeq", allow_test=True)
     assert claims.verification_id == str(verification.id)
     assert claims.tenant_id == str(tenant.id) and claims.tenant_slug == tenant.slug
     assert claims.subject == "seller-1" and claims.type == "document"
@@ -71,14 +73,14 @@ def test_a_tampered_or_foreign_receipt_is_refused(tenant: Tenant, api: APIClient
     claims["outcome"] = "verified"
     forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
     with pytest.raises(ReceiptVerificationError) as tampered:
-        receipt_verify(f"{header}.{forged}.{signature}", jwks(api))
+        receipt_verify(f"{header}.{forged}.{signature}", jwks(api), allow_test=True)
     assert tampered.value.code == "receipt_signature_invalid"
     with override_settings(TASDEEQ_RECEIPT_KEYS="test-r1:" + base64.b64encode(b"\x07" * 32).decode()):
         other_issuer = jwks(api)  # same kid, another key
     with pytest.raises(ReceiptVerificationError):
-        receipt_verify(token, other_issuer)
+        receipt_verify(token, other_issuer, allow_test=True)
     with pytest.raises(ReceiptVerificationError) as wrong_issuer:
-        receipt_verify(token, jwks(api), issuer="someone-else")
+        receipt_verify(token, jwks(api), issuer="someone-else", allow_test=True)
     assert wrong_issuer.value.code == "receipt_wrong_issuer"
 
 
@@ -91,7 +93,7 @@ def test_the_api_serves_the_receipt_to_its_tenant_and_mode_only(tenant: Tenant, 
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {test_key}")
     response = client.get(f"/v1/verifications/{verification.id}/receipt")
     assert response.status_code == 200
-    assert receipt_verify(response.json()["receipt"], jwks(client)).outcome == "verified"
+    assert receipt_verify(response.json()["receipt"], jwks(client), allow_test=True).outcome == "verified"
     assert other_api.get(f"/v1/verifications/{verification.id}/receipt").status_code == 404
     undecided, _ = verification_create(tenant=tenant, subject="s-2", type="document", livemode=False)
     missing = client.get(f"/v1/verifications/{undecided.id}/receipt")
@@ -108,15 +110,15 @@ def test_keys_rotate_and_old_receipts_still_verify(tenant: Tenant, api: APIClien
     assert [k["kid"] for k in published["keys"]] == ["test-r2", "test-r1"]
     assert all(set(k) == {"kty", "crv", "x", "kid", "alg", "use"} for k in published["keys"])  # public only
     assert new.kid == "test-r2"
-    assert receipt_verify(new.jws, published).kid == "test-r2"
-    assert receipt_verify(old, published).kid == "test-r1"
+    assert receipt_verify(new.jws, published, allow_test=True).kid == "test-r2"
+    assert receipt_verify(old, published, allow_test=True).kid == "test-r1"
 
 
 def test_the_receipt_is_reissued_when_the_documents_are_deleted(tenant: Tenant, api: APIClient) -> None:
     verification = decided(tenant)
-    first = receipt_verify(Receipt.objects.get(verification=verification).jws, jwks(api))
+    first = receipt_verify(Receipt.objects.get(verification=verification).jws, jwks(api), allow_test=True)
     documents_purge_expired(now=timezone.now() + timedelta(days=31))
-    second = receipt_verify(Receipt.objects.get(verification=verification).jws, jwks(api))
+    second = receipt_verify(Receipt.objects.get(verification=verification).jws, jwks(api), allow_test=True)
     assert first.documents_deleted_at is None
     assert second.documents_deleted_at is not None
     assert second.supersedes == first.jti and second.jti != first.jti
@@ -135,7 +137,7 @@ def test_a_real_pipeline_decision_states_its_assurance(tenant: Tenant, api: APIC
     document_upload(verification=verification, kind="selfie", data=selfie_jpeg(PEOPLE[0]))
     verification_submit(verification=verification)
     assert verification_process(verification_id=str(verification.id)) == "verified"
-    claims = receipt_verify(Receipt.objects.get(verification=verification).jws, jwks(api))
+    claims = receipt_verify(Receipt.objects.get(verification=verification).jws, jwks(api), allow_test=True)
     assert claims.livemode is True and claims.outcome == "verified"
     assert claims.assurance["level"] == "document_and_biometric"
     assert claims.assurance["evidence"] == [{"type": "document", "captures": ["id_front", "selfie"]}]
@@ -147,3 +149,20 @@ def test_a_real_pipeline_decision_states_its_assurance(tenant: Tenant, api: APIC
     payload = base64.urlsafe_b64decode(token.split(".")[1] + "==").decode()
     for field in ("given_names", "surname", "birth_date", "document_number"):
         assert field not in payload
+
+
+def test_a_forced_test_mode_receipt_is_refused_unless_allowed(tenant: Tenant, api: APIClient) -> None:
+    """A test key forces "verified" without any document: its receipt must not pass as a live one."""
+    forced = decided(tenant, "verified", subject="anyone")  # two random pictures, outcome forced
+    assert forced.status == "verified" and forced.livemode is False
+    token = Receipt.objects.get(verification=forced).jws
+    with pytest.raises(ReceiptVerificationError) as refused:
+        receipt_verify(token, jwks(api))
+    assert refused.value.code == "receipt_test_mode"
+    claims = receipt_verify(token, jwks(api), allow_test=True, tenant_id=str(tenant.id))
+    assert claims.livemode is False and claims.outcome == "verified"
+    live = Receipt.objects.get(verification=verified(tenant)).jws
+    assert receipt_verify(live, jwks(api), tenant_id=str(tenant.id)).livemode is True
+    with pytest.raises(ReceiptVerificationError) as foreign:
+        receipt_verify(live, jwks(api), tenant_id=str(uuid.uuid4()))
+    assert foreign.value.code == "receipt_wrong_tenant"

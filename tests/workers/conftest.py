@@ -15,18 +15,10 @@ from django.utils import timezone
 
 from config.celery import app as celery_app
 from tests.aws_standin import StandIn
+from tests.conftest import database_url
 from tests.retention import verify_retention
 from tests.workers.process import start_worker
 from verification.services.retention import documents_purge_expired, orphans_sweep
-
-
-def _database_url() -> str:
-    db = settings.DATABASES["default"]
-    user = db.get("USER") or "postgres"
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return (
-        f"postgres://{user}{password}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
-    )
 
 
 @pytest.fixture(scope="session")
@@ -51,7 +43,7 @@ def celery_worker_process(
         **os.environ,
         # Every adapter enabled, on the AWS stand-in and moto; tenants opt in through their policy.
         **aws_standin_server.worker_env(),
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "S3_ENDPOINT_URL": s3_server,
         "LOG_LEVEL": "INFO",
         "TMPDIR": str(worker_tmpdir),

@@ -28,13 +28,13 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from kyc.attestation import Attestation, IssuerKey, check_attestation
+from kyc.attestation import Attestation, IssuerKey, attestation_well_formed, check_attestation
 from kyc.images import decode
 from kyc.names import check_name_match
 from kyc.qr import check_attestation_qr
 from kyc.results import CheckResult, failed, passed
 from verification.crypto import DecryptionError, Sealed, seal, unseal
-from verification.errors import InvalidInput, InvalidState, NotFound
+from verification.errors import Forbidden, InvalidInput, InvalidState, NotFound
 from verification.models import (
     Affiliation,
     AffiliationRoute,
@@ -45,6 +45,7 @@ from verification.models import (
     DocumentKind,
     Organization,
     OrganizationKey,
+    OrganizationStatus,
     ReviewCase,
     ReviewState,
     Status,
@@ -85,8 +86,9 @@ def attestation_submit_text(*, verification: Verification, token: str) -> None:
     _require_affiliation(locked)
     require_status(locked, Status.REQUIRES_INPUT, action="add an attestation to")
     token = token.strip()
-    if not token or len(token) > MAX_TOKEN_CHARS:
-        raise InvalidInput("The attestation is empty or too long.", code="attestation_unreadable")
+    if not token or len(token) > MAX_TOKEN_CHARS or not attestation_well_formed(token):
+        # Bad input is a 400 now, and costs the member no attempt; the signature is the worker's.
+        raise InvalidInput("This is not a membership attestation.", code="attestation_unreadable")
     sealed = seal(token.encode(), context=locked.id.bytes + b"attestation")
     AttestationSubmission.objects.update_or_create(
         verification=locked,
@@ -225,7 +227,10 @@ def _mark_inputs_deleted(verification: Verification, now: datetime) -> None:
 def _reuse_check(verification: Verification, organization_id: str, digest: str) -> CheckResult | None:
     others = (
         Affiliation.objects.filter(
-            organization_id=organization_id, jti_hash=digest, verification__tenant_id=verification.tenant_id
+            organization_id=organization_id,
+            jti_hash=digest,
+            verification__tenant_id=verification.tenant_id,
+            verification__livemode=verification.livemode,  # test and live never mix
         )
         .exclude(verification__subject=verification.subject)
         .exclude(verification_id=verification.id)
@@ -278,12 +283,22 @@ def affiliation_process(*, verification_id: str) -> str | None:
         if attestation is not None:
             # The organisation's row lock orders this decision with any revocation being published.
             organization = Organization.objects.select_for_update().get(pk=attestation.organization_id)
-            digest = jti_digest(organization_id=attestation.organization_id, jti=attestation.jti)
+            digest = jti_digest(
+                organization_id=attestation.organization_id,
+                jti=attestation.jti,
+                tenant_id=str(locked.tenant_id),
+            )
             if _revoked(attestation.organization_id, attestation.jti) and not any(
                 "attestation_revoked" in r.reasons for r in results
             ):
                 results = [r for r in results if r.name != "attestation"]
                 results.append(failed("attestation", "attestation_revoked"))
+            # Likewise a key revoked since the check (organization_key_revoke takes the same lock).
+            if OrganizationKey.objects.filter(
+                organization_id=attestation.organization_id, kid=attestation.kid, revoked_at__isnull=False
+            ).exists():
+                results = [r for r in results if r.name != "attestation"]
+                results.append(failed("attestation", "attestation_invalid_signature"))
             reuse = _reuse_check(locked, attestation.organization_id, digest)
             if reuse is not None:
                 results.append(reuse)
@@ -309,6 +324,7 @@ def affiliation_process(*, verification_id: str) -> str | None:
                     "community": attestation.community[:100],
                     "attestation_expires_at": attestation.expires_at,
                     "jti_hash": digest,
+                    "kid": attestation.kid[:64],
                 },
             )
         _minimise(locked, now)
@@ -410,6 +426,12 @@ def confirmation_request_create(
     locked = Verification.objects.select_for_update().get(pk=verification.pk)
     _require_affiliation(locked)
     require_status(locked, Status.REQUIRES_INPUT, action="request a confirmation for")
+    if not locked.livemode:
+        # A real organisation's officers and endpoint would get the request: test mode stays in.
+        raise InvalidInput(
+            "Confirmation requests are not available in test mode; use an attestation.",
+            code="test_mode_only",
+        )
     organization = Organization.objects.filter(slug=organization_slug).first()
     if organization is None or not organization.is_active:
         raise NotFound("No such organisation.", code="organization_not_found")
@@ -492,17 +514,28 @@ def confirmation_answer(
     if answer not in (ConfirmationState.CONFIRMED, ConfirmationState.DENIED):
         raise InvalidInput("The answer is 'confirmed' or 'denied'.", code="invalid_answer")
     try:
-        found = ConfirmationRequest.objects.filter(pk=request_id, organization=organization).first()
-    except (ValueError, TypeError):
-        found = None
+        # Parsed here: the ORM answers a malformed id with a ValidationError (a 500), not a miss.
+        pk = request_id if isinstance(request_id, uuid.UUID) else uuid.UUID(str(request_id))
+    except ValueError:
+        pk = None
+    found = ConfirmationRequest.objects.filter(pk=pk, organization=organization).first() if pk else None
     if found is None:
         raise NotFound("No such confirmation request.", code="confirmation_request_not_found")
     # Lock order as everywhere: the verification first, then its dependants.
     locked = Verification.objects.select_for_update().get(pk=found.verification_id)
     request = ConfirmationRequest.objects.select_for_update().get(pk=found.pk)
-    if request.state != ConfirmationState.PENDING or locked.status != Status.PROCESSING:
-        raise InvalidState("This request has been answered or has expired.", code="confirmation_closed")
     now = timezone.now()
+    # Past the deadline the request is closed even if the minutely beat has not expired it yet.
+    if (
+        request.state != ConfirmationState.PENDING
+        or locked.status != Status.PROCESSING
+        or request.deadline < now
+    ):
+        raise InvalidState("This request has been answered or has expired.", code="confirmation_closed")
+    # As read now, not when the caller authenticated or the endpoint was called: a suspended
+    # organisation vouches for nothing, by either route.
+    if not Organization.objects.filter(pk=organization.pk, status=OrganizationStatus.ACTIVE).exists():
+        raise Forbidden("This organisation is suspended.", code="organization_not_authorized")
     confirmed = answer == ConfirmationState.CONFIRMED
     result = (
         passed("affiliation_confirmation")
@@ -516,8 +549,9 @@ def confirmation_answer(
     locked.last_error = decision.last_error
     if confirmed:
         locked.derived = {**locked.derived, "affiliation": _derived(organization, request.community, None)}
-    locked.decided_at = now
-    retention_start(locked, decided_at=now)
+    if decision.status in FINAL:  # a tenant's policy may still send a confirmation to a person
+        locked.decided_at = now
+        retention_start(locked, decided_at=now)
     locked.save()
     request.state = answer
     request.answered_at = now
@@ -556,7 +590,21 @@ def _expire_one(request_id: uuid.UUID, verification_id: uuid.UUID, now: datetime
         transition(locked, Status.NEEDS_REVIEW)
         locked.checks = [failed("affiliation_confirmation", "confirmation_no_answer").summary()]
         locked.last_error = None
+        # What the member claimed is what a reviewer's approval will stand for: keep it, as route 1
+        # does for a case in review, or an approved case would say nothing of whom it vouches for.
+        organization = Organization.objects.get(pk=request.organization_id)
+        locked.derived = {**locked.derived, "affiliation": _derived(organization, request.community, None)}
         locked.save()
+        Affiliation.objects.update_or_create(
+            verification=locked,
+            defaults={
+                "organization": organization,
+                "route": AffiliationRoute.CONFIRMATION,
+                "community": request.community,
+                "attestation_expires_at": None,
+                "jti_hash": "",
+            },
+        )
         verification_changed(verification=locked, actor="system:affiliation")
         _mark_inputs_deleted(locked, now)
         return True
@@ -588,7 +636,8 @@ def confirmation_deliver(*, request_id: uuid.UUID | str) -> str:
         return "skipped"
     organization = request.organization
     secret = organization_webhook_secret(organization=organization)
-    if not organization.webhook_url or secret is None:
+    # A suspended organisation is sent no member reference (its answer would not count either).
+    if not organization.webhook_url or secret is None or not organization.is_active:
         return "skipped"
     body = confirmation_request_body(request=request)
     headers = {
@@ -615,8 +664,8 @@ def confirmation_deliver(*, request_id: uuid.UUID | str) -> str:
             answer=answer,
             actor=f"organization_endpoint:{organization.id}",
         )
-    except InvalidState:
-        return "delivered"  # answered through the API meanwhile
+    except (InvalidState, Forbidden):
+        return "delivered"  # answered through the API, expired or suspended meanwhile
     return "answered"
 
 

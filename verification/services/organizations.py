@@ -8,6 +8,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -35,12 +36,21 @@ from verification.webhook_signing import secret_generate
 
 ORG_CREDENTIAL_PREFIX = "tqo_"  # a prefix, not a secret
 OPERATOR_ACTOR = "operator:cli"
+REVOCATION_REASON = re.compile(r"[a-z0-9_-]{0,64}")
 
 
-def jti_digest(*, organization_id: str, jti: str) -> str:
+def jti_digest(*, organization_id: str, jti: str, tenant_id: str | None = None) -> str:
     """A keyed hash of an attestation's unique id, per issuer: finds reuse and revocation without
-    keeping the id (which an organisation may have derived from a member number)."""
-    message = f"attestation-jti|{organization_id}|{jti}"
+    keeping the id (which an organisation may have derived from a member number).
+
+    The revocation list's is the issuer's alone. What a verification keeps (`Affiliation`) is also
+    per tenant, as identity fingerprints are: comparable within a tenant only, so one member's card
+    does not link their accounts at two marketplaces for anyone reading the database.
+    """
+    if tenant_id is None:
+        message = f"attestation-jti|{organization_id}|{jti}"
+    else:
+        message = f"attestation-jti-tenant|{tenant_id}|{organization_id}|{jti}"
     return hmac.new(settings.TASDEEQ_HMAC_PEPPER.encode(), message.encode(), hashlib.sha256).hexdigest()
 
 
@@ -119,6 +129,13 @@ def organization_create(
     organization.save()
     _audit(actor, "organization.created", organization, communities=organization.communities)
     return organization, secret
+
+
+def organization_admin_changed(*, organization: Organization, changes: list[str], actor: str) -> None:
+    """The Django admin saved changes (field names, and keys' or credentials' ids): audited like
+    every other change to the registry."""
+    if changes:
+        _audit(actor, "organization.admin_changed", organization, changes=sorted(changes))
 
 
 def organization_get(*, ref: str) -> Organization:
@@ -231,13 +248,33 @@ def organization_key_rotate(
     return key
 
 
-@transaction.atomic
-def organization_key_revoke(*, organization: Organization, kid: str, actor: str = OPERATOR_ACTOR) -> None:
-    """A compromised key: nothing it signed after now verifies (see kyc.attestation)."""
-    updated = organization.keys.filter(kid=kid, revoked_at__isnull=True).update(revoked_at=timezone.now())
-    if not updated:
-        raise NotFound("No such live key.", code="key_not_found")
-    _audit(actor, "organization.key_revoked", organization, kid=kid)
+def organization_key_revoke(
+    *, organization: Organization, kid: str, actor: str = OPERATOR_ACTOR
+) -> list[str]:
+    """A compromised key: nothing it signed verifies any more, whatever its `iat` says (a thief
+    chooses the iat; see kyc.attestation). To retire a key and keep what it signed, rotate it.
+
+    Verifications it already vouched for are flagged for review, as for a revoked attestation;
+    returns their ids. Two transactions, as in `revocation_publish` and for the same reason: the
+    organisation's row lock orders the revocation with any decision in flight (which looks at the
+    key again under that lock), then each verification is flagged under its own.
+    """
+    from verification.services.affiliation import affiliation_flag_revoked  # services of one area
+
+    with transaction.atomic():
+        Organization.objects.select_for_update().get(pk=organization.pk)
+        if not organization.keys.filter(kid=kid).exists():
+            raise NotFound("No such key.", code="key_not_found")
+        # Revoking a revoked key again only flags again (idempotent): if the flagging below was
+        # interrupted, running the command once more finishes it.
+        if organization.keys.filter(kid=kid, revoked_at__isnull=True).update(revoked_at=timezone.now()):
+            _audit(actor, "organization.key_revoked", organization, kid=kid)
+        used = list(organization.affiliations.filter(kid=kid).values_list("verification_id", flat=True))
+    return [
+        str(verification_id)
+        for verification_id in used
+        if affiliation_flag_revoked(verification_id=verification_id, actor=actor)
+    ]
 
 
 @transaction.atomic
@@ -281,18 +318,31 @@ def revocation_publish(
 
     if not jti or len(jti) > 256:
         raise InvalidInput("jti is 1 to 256 characters.", code="invalid_jti")
+    # The reason is kept and audited, so it must be a code ("lost", "membership_ended"), never
+    # free text, where an officer would write the member's name or circumstances.
+    if not REVOCATION_REASON.fullmatch(reason):
+        raise InvalidInput(
+            "The reason is a short code: lowercase letters, digits, '_' or '-', at most 64.",
+            code="invalid_reason",
+        )
     digest = jti_digest(organization_id=str(organization.id), jti=jti)
     with transaction.atomic():
         Organization.objects.select_for_update().get(pk=organization.pk)
         revocation, created = AttestationRevocation.objects.get_or_create(
             organization=organization,
             jti_hash=digest,
-            defaults={"reason": reason[:64], "revoked_at": timezone.now()},
+            defaults={"reason": reason, "revoked_at": timezone.now()},
         )
         if created:
-            _audit(actor, "attestation.revoked", organization, jti_hash=digest[:16], reason=reason[:64])
+            _audit(actor, "attestation.revoked", organization, jti_hash=digest[:16], reason=reason)
+        tenants = organization.affiliations.values_list("verification__tenant_id", flat=True).distinct()
+        # Each tenant's digest of this jti (and the issuer's, as rows kept before it was per tenant).
+        digests = {digest} | {
+            jti_digest(organization_id=str(organization.id), jti=jti, tenant_id=str(tenant_id))
+            for tenant_id in tenants
+        }
         used = list(
-            organization.affiliations.filter(jti_hash=digest).values_list("verification_id", flat=True)
+            organization.affiliations.filter(jti_hash__in=digests).values_list("verification_id", flat=True)
         )
     flagged = [
         str(verification_id)

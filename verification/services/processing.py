@@ -68,9 +68,10 @@ def _run(verification: Verification, policy: Policy) -> PipelineResult:
 
 
 def _duplicate_check(verification: Verification, digest: str) -> CheckResult | None:
-    others = IdentityFingerprint.objects.filter(tenant_id=verification.tenant_id, digest=digest).exclude(
-        Q(subject=verification.subject) | Q(verification_id=verification.id)
-    )
+    # Test-mode fingerprints never match live ones (nor the reverse): the modes never mix.
+    others = IdentityFingerprint.objects.filter(
+        tenant_id=verification.tenant_id, digest=digest, verification__livemode=verification.livemode
+    ).exclude(Q(subject=verification.subject) | Q(verification_id=verification.id))
     return failed("duplicate_identity", "duplicate_identity") if others.exists() else None
 
 

@@ -100,11 +100,17 @@ def verification_redact(*, verification: Verification, actor: str) -> Verificati
 
 
 @transaction.atomic
-def subject_erase(*, tenant: Tenant, subject: str, actor: str) -> list[Verification]:
-    """Redact every verification of `subject` at `tenant`; 404 when nothing is held about it."""
+def subject_erase(
+    *, tenant: Tenant, subject: str, actor: str, livemode: bool | None = None
+) -> list[Verification]:
+    """Redact every verification of `subject` at `tenant`; 404 when nothing is held about it.
+
+    `livemode` (the caller's key's mode) keeps test and live apart: a test key never erases live
+    data. None means both modes (an operator's erasure request)."""
+    mode = {} if livemode is None else {"livemode": livemode}
     targets = list(
         Verification.objects.select_for_update()
-        .filter(tenant=tenant, subject=subject)
+        .filter(tenant=tenant, subject=subject, **mode)
         .exclude(status=Status.REDACTED)
         .order_by("created_at", "id")
     )

@@ -50,6 +50,8 @@ class QueueFilters:
     reason_code: str | None = None
     # Only cases waiting at least this long (seconds), e.g. to work the backlog's oldest first.
     min_age_seconds: int | None = None
+    # Test-mode cases (a tenant's integration tests) are a queue of their own: never mixed with live.
+    livemode: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +87,7 @@ def visible_cases(reviewer: Reviewer) -> QuerySet[ReviewCase]:
 
 
 def apply_filters(cases: QuerySet[ReviewCase], filters: QueueFilters, now: datetime) -> QuerySet[ReviewCase]:
+    cases = cases.filter(verification__livemode=filters.livemode)
     if filters.tenant_slug:
         cases = cases.filter(tenant__slug=filters.tenant_slug)
     if filters.reason_code:

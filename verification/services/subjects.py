@@ -88,10 +88,17 @@ def _verification_export(
 
 @transaction.atomic
 def subject_export(
-    *, tenant: Tenant, subject: str, actor: str, include_documents: bool = False
+    *,
+    tenant: Tenant,
+    subject: str,
+    actor: str,
+    include_documents: bool = False,
+    livemode: bool | None = None,
 ) -> dict[str, Any]:
+    """`livemode` (the caller's key's mode) keeps test and live apart; None means both (operators)."""
+    mode = {} if livemode is None else {"livemode": livemode}
     verifications = list(
-        Verification.objects.filter(tenant=tenant, subject=subject)
+        Verification.objects.filter(tenant=tenant, subject=subject, **mode)
         .exclude(status=Status.REDACTED)
         .prefetch_related("documents")
         .order_by("created_at", "id")

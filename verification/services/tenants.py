@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from verification.errors import InvalidInput
-from verification.models import ApiKey, Tenant
+from verification.models import ApiKey, IdempotencyRecord, Tenant
 from verification.policy import Policy
 from verification.retention import RetentionPolicy
 from verification.services.audit import audit_record
@@ -84,6 +84,8 @@ def api_key_revoke(*, api_key: ApiKey, actor: str = OPERATOR_ACTOR) -> ApiKey:
     if api_key.revoked_at is None:
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["revoked_at"])
+        # Its kept answers (a creation's holds a client secret) must not be replayed to it any more.
+        IdempotencyRecord.objects.filter(scope=api_key.key_hash).delete()
         _audit_config(
             api_key.tenant, actor, "api_key.revoked", target_type="api_key", target_id=str(api_key.id)
         )

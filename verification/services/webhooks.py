@@ -115,7 +115,10 @@ def webhook_endpoint_create(
     """Register an endpoint; returns it with its signing secret (shown once, stored sealed)."""
     _url_check(url)
     events = _events_check(enabled_events)
-    if WebhookEndpoint.objects.filter(tenant=tenant).count() >= settings.WEBHOOK_MAX_ENDPOINTS:
+    if (
+        WebhookEndpoint.objects.filter(tenant=tenant, livemode=livemode).count()
+        >= settings.WEBHOOK_MAX_ENDPOINTS
+    ):
         raise InvalidInput("Too many webhook endpoints.", code="webhook_endpoint_limit")
     endpoint = WebhookEndpoint(
         tenant=tenant, livemode=livemode, url=url, description=description, enabled_events=events

@@ -255,7 +255,7 @@ class ReceiptClaims:
             subject=str(claims.get("sub", "")),
             type=str(claims.get("type", "")),
             outcome=str(claims["outcome"]),
-            livemode=bool(claims.get("livemode", True)),
+            livemode=claims.get("livemode") is True,
             checks=[Check(**_known(Check, c)) for c in claims.get("checks") or []],
             derived=dict(claims.get("derived") or {}),
             assurance=dict(claims.get("assurance") or {}),

@@ -1,5 +1,9 @@
 """Verify a receipt offline: a compact JWS, Ed25519 (`alg` "Ed25519", or the older "EdDSA"),
-against the issuer's JWKS (fetched once from /.well-known/jwks.json and kept)."""
+against the issuer's JWKS (fetched once from /.well-known/jwks.json and kept).
+
+Test-mode receipts are signed with the same keys (so integration tests exercise the real check),
+but anyone with a test key can force their outcome: they are refused unless `allow_test=True`.
+"""
 
 from __future__ import annotations
 
@@ -31,8 +35,16 @@ def _public_key(jwks: dict[str, Any], kid: str) -> Ed25519PublicKey:
     raise ReceiptVerificationError("receipt_unknown_key", f"no Ed25519 key {kid!r} in the JWKS")
 
 
-def receipt_verify(token: str, jwks: dict[str, Any], *, issuer: str | None = None) -> ReceiptClaims:
-    """Check the signature (and the issuer, when given); return the claims, or raise."""
+def receipt_verify(
+    token: str,
+    jwks: dict[str, Any],
+    *,
+    issuer: str | None = None,
+    tenant_id: str | None = None,
+    allow_test: bool = False,
+) -> ReceiptClaims:
+    """Check the signature, that it is a live receipt (unless `allow_test`), and the issuer and
+    tenant when given; return the claims, or raise `ReceiptVerificationError`."""
     parts = token.split(".")
     if len(parts) != 3:
         raise ReceiptVerificationError("receipt_malformed", "a compact JWS has three parts")
@@ -50,4 +62,11 @@ def receipt_verify(token: str, jwks: dict[str, Any], *, issuer: str | None = Non
         raise ReceiptVerificationError("receipt_signature_invalid", "the signature does not verify") from exc
     if issuer is not None and claims.get("iss") != issuer:
         raise ReceiptVerificationError("receipt_wrong_issuer", "the receipt is from another issuer")
+    # A missing claim counts as test mode: fail closed.
+    if claims.get("livemode") is not True and not allow_test:
+        raise ReceiptVerificationError(
+            "receipt_test_mode", "a test-mode receipt (its outcome can be forced); pass allow_test=True"
+        )
+    if tenant_id is not None and str((claims.get("tenant") or {}).get("id")) != str(tenant_id):
+        raise ReceiptVerificationError("receipt_wrong_tenant", "the receipt is for another tenant")
     return ReceiptClaims.from_claims(claims, kid=str(header["kid"]))

@@ -117,8 +117,8 @@ class Command(BaseCommand):
         return {"kid": key.kid, "valid_from": key.valid_from}
 
     def _revoke_key(self, *, org: str, kid: str, **_: Any) -> Any:
-        organization_key_revoke(organization=organization_get(ref=org), kid=kid)
-        return {"kid": kid, "revoked": True}
+        flagged = organization_key_revoke(organization=organization_get(ref=org), kid=kid)
+        return {"kid": kid, "revoked": True, "flagged_verifications": len(flagged)}
 
     def _suspend(self, *, org: str, **_: Any) -> Any:
         organization_set_status(organization=organization_get(ref=org), status=OrganizationStatus.SUSPENDED)
