@@ -271,8 +271,12 @@ def scan_tempdir(*, path: str | None, strict: bool, report: Report) -> None:
     """Flag upload spools and our temp files; `strict` (a directory of the service's own) flags any
     file at all, since raw uploads never touch disk."""
     root = Path(path or tempfile.gettempdir())
+    # A checkout (or DATA_DIR) inside the temporary directory holds the service's own files, named
+    # tasdeeq* (the SQLite file, the broker's exchange, console scripts): not leftovers of a request.
+    own = {Path(p).resolve() for p in (settings.BASE_DIR, settings.DATA_DIR)}
     count = 0
-    for folder, _dirs, files in os.walk(root):
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if (Path(folder) / d).resolve() not in own]
         for name in files:
             count += 1
             file_path = Path(folder) / name

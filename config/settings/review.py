@@ -18,6 +18,8 @@ REVIEW_LOCKOUT_BASE_SECONDS = env_int("REVIEW_LOCKOUT_BASE_SECONDS", 60)
 REVIEW_LOCKOUT_MAX_SECONDS = env_int("REVIEW_LOCKOUT_MAX_SECONDS", 3600)
 # The issuer name authenticator apps show, and the base of the links create_reviewer prints.
 REVIEW_TOTP_ISSUER = env_str("REVIEW_TOTP_ISSUER", "Tasdeeq") or "Tasdeeq"
-REVIEW_BASE_URL = env_str("REVIEW_BASE_URL", "http://127.0.0.1:8000") or "http://127.0.0.1:8000"
+# By default the local run's own address: `PORT=8020 manage.py create_reviewer` prints a working link.
+_LOCAL_BASE_URL = f"http://127.0.0.1:{env_int('PORT', 8000)}"
+REVIEW_BASE_URL = env_str("REVIEW_BASE_URL", _LOCAL_BASE_URL) or _LOCAL_BASE_URL
 
 LOGIN_URL = "/review/login"

@@ -74,5 +74,13 @@ def sms_adapter(code: str, settings: Any) -> SmsAdapter:
 
 def adapters_check_configuration(settings: Any) -> None:
     """Fail fast, naming the missing setting (never its value), for every enabled adapter."""
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if settings.TASDEEQ_PROVIDERS and not engine.endswith("postgresql"):
+        # Provider calls are claimed with PostgreSQL advisory locks (verification/services/
+        # provider_calls.py); on SQLite every call would fail at run time instead of here.
+        raise ImproperlyConfigured(
+            "TASDEEQ_PROVIDERS needs PostgreSQL (set DATABASE_URL): provider calls are claimed "
+            "with advisory locks."
+        )
     for code in settings.TASDEEQ_PROVIDERS:
         adapter_class(code).check_configuration(settings)

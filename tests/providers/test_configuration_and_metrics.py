@@ -66,6 +66,25 @@ def test_half_configured_adapters_are_refused(change: dict[str, object], message
     assert "secret-example" not in str(refused.value)
 
 
+def test_providers_on_sqlite_are_refused_at_start() -> None:
+    """`make run`'s SQLite default has no advisory locks: say so at start, not at the first call."""
+
+    class OnSqlite:
+        # Django's settings with the database swapped (override_settings warns about DATABASES).
+        DATABASES = {"default": {**settings.DATABASES["default"], "ENGINE": "django.db.backends.sqlite3"}}
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(settings, name)
+
+    with override_settings(**FULL), pytest.raises(ImproperlyConfigured) as refused:
+        adapters_check_configuration(OnSqlite())
+    assert "needs PostgreSQL" in str(refused.value)
+    with override_settings(**{**FULL, "TASDEEQ_PROVIDERS": []}):
+        adapters_check_configuration(OnSqlite())
+    with override_settings(**FULL):
+        adapters_check_configuration(settings)  # the suite's PostgreSQL passes
+
+
 def test_default_credentials_must_be_asked_for() -> None:
     with override_settings(
         **{

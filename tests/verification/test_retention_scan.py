@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -50,3 +51,22 @@ def test_the_temp_directory_scan(tmp_path: Path) -> None:
     assert kinds(found) == {"upload_spool_or_service_file", "image_file"}
     strict = verify_retention(args=(*only_temp, "--strict-tempdir"))
     assert len(strict["findings"]) == 3
+    # pytest keeps tmp_path under the system's temporary directory: a later verify_retention run
+    # on this machine must not find this test's planted spool.
+    for planted in tmp_path.iterdir():
+        planted.unlink()
+
+
+@pytest.mark.django_db
+def test_the_temp_directory_scan_skips_the_services_own_data_dir(tmp_path: Path, settings: Any) -> None:
+    """A checkout under /tmp (DATA_DIR=./var inside it) is not a leftover of a request."""
+    only_temp = ("--skip", "bucket", "--skip", "database", "--skip", "broker", "--tempdir", str(tmp_path))
+    data_dir = tmp_path / "checkout" / "var"
+    (data_dir / "broker").mkdir(parents=True)
+    (data_dir / "tasdeeq.sqlite3").write_bytes(b"SQLite format 3\x00")
+    (data_dir / "broker" / "tasdeeq.exchange").write_text("{}")
+    (tmp_path / "tasdeeq-upload-leftover").write_bytes(b"a service temp file")
+    settings.DATA_DIR = data_dir
+    found = verify_retention(args=only_temp)
+    # The file outside DATA_DIR is still found; nothing inside it is.
+    assert [f["ref"] for f in found["findings"]] == ["tasdeeq-upload-leftover"]

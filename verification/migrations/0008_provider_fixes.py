@@ -25,9 +25,11 @@ class Migration(migrations.Migration):
         migrations.RunSQL(
             "UPDATE verification_providercall SET outcome = 'interrupted', error_class = 'WorkerLost' "
             "WHERE outcome = 'started';"
-            "UPDATE verification_providercall p SET outcome = 'duplicate' WHERE outcome = 'success' "
-            "AND EXISTS (SELECT 1 FROM verification_providercall q WHERE q.idempotency_key = p.idempotency_key "
-            "AND q.outcome = 'success' AND q.id < p.id);",
+            # No alias on the UPDATE's table: SQLite (the local default of `make run`) has none.
+            "UPDATE verification_providercall SET outcome = 'duplicate' WHERE outcome = 'success' "
+            "AND EXISTS (SELECT 1 FROM verification_providercall q "
+            "WHERE q.idempotency_key = verification_providercall.idempotency_key "
+            "AND q.outcome = 'success' AND q.id < verification_providercall.id);",
             reverse_sql=migrations.RunSQL.noop,
         ),
         migrations.AddConstraint(
