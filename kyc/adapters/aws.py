@@ -8,7 +8,7 @@ them from the call log and the circuit breaker.
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import Any, ClassVar
 
 import boto3
 from botocore.config import Config
@@ -31,6 +31,7 @@ from botocore.exceptions import (
 from django.core.exceptions import ImproperlyConfigured
 
 from kyc.adapters.base import (
+    Adapter,
     PermanentProviderError,
     ProviderError,
     ProviderThrottled,
@@ -90,6 +91,28 @@ def aws_client(service: str, settings: Any, *, endpoint_url: str | None) -> Any:
         settings.PROVIDER_CONNECT_TIMEOUT_SECONDS,
         settings.PROVIDER_READ_TIMEOUT_SECONDS,
     )
+
+
+class AwsAdapter(Adapter):
+    """What every AWS adapter shares: its settings, the credential check and its boto3 client.
+
+    Listed first among an adapter's bases (`class X(AwsAdapter, FaceMatchAdapter)`), so its
+    configuration check runs before the kind's.
+    """
+
+    required_settings = AWS_REQUIRED_SETTINGS
+    service: ClassVar[str]  # the boto3 service name
+    endpoint_setting: ClassVar[str]  # the setting naming a non-default endpoint (moto, a stand-in)
+
+    @classmethod
+    def check_configuration(cls, settings: Any) -> None:
+        super().check_configuration(settings)
+        check_aws_credentials(settings, cls.code)
+
+    def _client(self) -> Any:
+        return aws_client(
+            self.service, self.settings, endpoint_url=getattr(self.settings, self.endpoint_setting)
+        )
 
 
 @functools.lru_cache(maxsize=32)

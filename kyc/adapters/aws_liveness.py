@@ -8,25 +8,14 @@ a liveness pass proves a live person, the reference binds that person to the doc
 
 from __future__ import annotations
 
-from typing import Any
-
 from kyc.adapters import aws
 from kyc.adapters.base import LivenessAdapter, LivenessResult, LivenessSession, LivenessSessionRequest
 
 
-class FaceLivenessAdapter(LivenessAdapter):
+class FaceLivenessAdapter(aws.AwsAdapter, LivenessAdapter):
     code = "aws_liveness"
-    required_settings = aws.AWS_REQUIRED_SETTINGS
-
-    @classmethod
-    def check_configuration(cls, settings: Any) -> None:
-        super().check_configuration(settings)
-        aws.check_aws_credentials(settings, cls.code)
-
-    def _client(self) -> Any:
-        return aws.aws_client(
-            "rekognition", self.settings, endpoint_url=self.settings.AWS_REKOGNITION_ENDPOINT_URL
-        )
+    service = "rekognition"
+    endpoint_setting = "AWS_REKOGNITION_ENDPOINT_URL"
 
     def create_session(self, request: LivenessSessionRequest) -> LivenessSession:
         try:

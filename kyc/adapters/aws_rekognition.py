@@ -18,20 +18,11 @@ from kyc.adapters.base import (
 )
 
 
-class RekognitionAdapter(FaceMatchAdapter):
+class RekognitionAdapter(aws.AwsAdapter, FaceMatchAdapter):
     code = "aws_rekognition"
-    required_settings = aws.AWS_REQUIRED_SETTINGS
+    service = "rekognition"
+    endpoint_setting = "AWS_REKOGNITION_ENDPOINT_URL"
     backs_up = "face_match"
-
-    @classmethod
-    def check_configuration(cls, settings: Any) -> None:
-        super().check_configuration(settings)
-        aws.check_aws_credentials(settings, cls.code)
-
-    def _client(self) -> Any:
-        return aws.aws_client(
-            "rekognition", self.settings, endpoint_url=self.settings.AWS_REKOGNITION_ENDPOINT_URL
-        )
 
     def compare_faces(self, request: FaceMatchRequest) -> FaceMatchResult:
         try:

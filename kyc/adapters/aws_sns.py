@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from kyc.adapters import aws
 from kyc.adapters.base import SmsAdapter, SmsRequest, SmsResult
 
 
-class SnsSmsAdapter(SmsAdapter):
+class SnsSmsAdapter(aws.AwsAdapter, SmsAdapter):
     code = "aws_sns"
-    required_settings = aws.AWS_REQUIRED_SETTINGS
-
-    @classmethod
-    def check_configuration(cls, settings: Any) -> None:
-        super().check_configuration(settings)
-        aws.check_aws_credentials(settings, cls.code)
+    service = "sns"
+    endpoint_setting = "AWS_SNS_ENDPOINT_URL"
 
     def send_sms(self, request: SmsRequest) -> SmsResult:
         attributes = {"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}}
@@ -24,7 +18,7 @@ class SnsSmsAdapter(SmsAdapter):
                 "DataType": "String",
                 "StringValue": self.settings.AWS_SNS_SENDER_ID,
             }
-        client = aws.aws_client("sns", self.settings, endpoint_url=self.settings.AWS_SNS_ENDPOINT_URL)
+        client = self._client()
         try:
             response = client.publish(
                 PhoneNumber=request.phone_number, Message=request.message, MessageAttributes=attributes

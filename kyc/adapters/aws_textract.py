@@ -6,8 +6,6 @@ what is recorded is the cross-check's agree/disagree per field, so the call log 
 
 from __future__ import annotations
 
-from typing import Any
-
 from kyc.adapters import aws
 from kyc.adapters.base import IdAnalysisAdapter, IdAnalysisRequest, IdAnalysisResult, IdField
 from kyc.adapters.fields import field_digest
@@ -31,23 +29,17 @@ def _document_type(id_type: str) -> str:
     return "other"
 
 
-class TextractAdapter(IdAnalysisAdapter):
+class TextractAdapter(aws.AwsAdapter, IdAnalysisAdapter):
     code = "aws_textract"
-    required_settings = aws.AWS_REQUIRED_SETTINGS
+    service = "textract"
+    endpoint_setting = "AWS_TEXTRACT_ENDPOINT_URL"
     backs_up = "document"
-
-    @classmethod
-    def check_configuration(cls, settings: Any) -> None:
-        super().check_configuration(settings)
-        aws.check_aws_credentials(settings, cls.code)
 
     def analyze_id(self, request: IdAnalysisRequest) -> IdAnalysisResult:
         pages = [{"Bytes": request.front}]
         if request.back is not None:
             pages.append({"Bytes": request.back})
-        client = aws.aws_client(
-            "textract", self.settings, endpoint_url=self.settings.AWS_TEXTRACT_ENDPOINT_URL
-        )
+        client = self._client()
         try:
             response = client.analyze_id(DocumentPages=pages)
         except Exception as exc:

@@ -7,10 +7,8 @@ and the page returns the user to the tenant's `return_url`. Screenshots go to te
 
 from __future__ import annotations
 
-import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +17,7 @@ from PIL import ImageFilter
 from playwright.sync_api import FilePayload
 
 from api.views.capture import UPLOAD_HINTS
+from tests.browser import ARTIFACTS, chromium_launch
 from tests.receiver import webhook_receiver
 from tests.specimens.captures import passport_photo, selfie_jpeg
 from tests.specimens.documents import to_jpeg
@@ -27,18 +26,6 @@ from verification.codes import CATALOGUE
 from verification.models import Status, Tenant, Verification
 from verification.services.processing import verification_process
 from verification.services.verifications import verification_create
-
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def _jpeg(name: str, data: bytes) -> FilePayload:
@@ -68,8 +55,6 @@ def _worker_decides(verification: Verification, timeout: float = 20) -> str | No
 def test_the_capture_page_guides_retakes_and_returns_to_the_tenant(live_server: Any, tenant: Tenant) -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    assert shutil.which(CHROMIUM), "Debian's chromium is missing: run `make system-packages`"
-    ARTIFACTS.mkdir(exist_ok=True)
     sharp = passport_photo(face=PEOPLE[0], seed=4)
     blurry = to_jpeg(sharp.filter(ImageFilter.GaussianBlur(8)))
     with webhook_receiver() as shop:
@@ -78,7 +63,7 @@ def test_the_capture_page_guides_retakes_and_returns_to_the_tenant(live_server: 
             tenant=tenant, subject="seller-1", type="document", return_url=return_url
         )
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browser = chromium_launch(playwright)
             page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
             console_errors: list[str] = []
             page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)

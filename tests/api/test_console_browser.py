@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
-from pathlib import Path
 from typing import Any
 
 import pyotp
@@ -18,6 +16,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
+from tests.browser import ARTIFACTS, chromium_launch
 from tests.reviewing import review_setup, secret_of, status_of, waiting_case  # noqa: F401
 from tests.specimens.captures import passport_jpeg, selfie_jpeg
 from tests.specimens.faces import PEOPLE
@@ -25,18 +24,6 @@ from verification.models import AuditRecord, ReviewCase, Status, Tenant
 from verification.services.documents import document_upload
 from verification.services.processing import verification_process
 from verification.services.verifications import verification_cancel, verification_create, verification_submit
-
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 pytestmark = pytest.mark.usefixtures("review_setup")
 
@@ -59,7 +46,6 @@ def test_a_reviewer_logs_in_claims_views_and_decides_in_the_browser(live_server:
     from playwright.sync_api import expect, sync_playwright
 
     # Not a skip: a suite that silently stops testing the console would look green.
-    assert shutil.which(CHROMIUM), "Debian's chromium is missing: run `make system-packages`"
 
     # The same passport for two subjects: the second is flagged duplicate_identity by the real pipeline.
     _, first_status = processed(tenant, "seller-1")
@@ -71,10 +57,9 @@ def test_a_reviewer_logs_in_claims_views_and_decides_in_the_browser(live_server:
     other_case = waiting_case(tenant, "seller-3")
     reviewer = create_reviewer("sana", "--tenant", tenant.slug)
     totp = pyotp.TOTP(secret_of(reviewer["otpauth_uri"]))
-    ARTIFACTS.mkdir(exist_ok=True)
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = chromium_launch(playwright)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(f"{live_server.url}/review/")
         expect(page.locator("h1")).to_have_text("Reviewer login")  # the console sends strangers to login
