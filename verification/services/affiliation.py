@@ -212,7 +212,8 @@ def _minimise(verification: Verification, now: datetime) -> list[str]:
     )
     # The organisations' kept idempotent answers about it may hold the member reference.
     idempotency_records_forget(
-        verification_ids=[verification.id], scopes=OrganizationCredential.objects.values_list("token_hash", flat=True)
+        verification_ids=[verification.id],
+        scopes=OrganizationCredential.objects.values_list("token_hash", flat=True),
     )
     if keys:
         transaction.on_commit(lambda: object_deletions_flush(keys=keys))
