@@ -40,14 +40,30 @@ setup: $(BIN)/.installed
 	$(BIN)/python manage.py migrate --noinput -v 0
 	$(BIN)/python manage.py collectstatic --noinput -v 0
 
-# The API under gunicorn and a real Celery worker on kombu's filesystem broker; Ctrl-C stops both.
+# The API under gunicorn and a real Celery worker on kombu's filesystem broker; Ctrl-C (or a
+# SIGTERM to make) stops both. `set -m` puts each in its own process group, so the stop reaches
+# celery's pool and beat children and gunicorn's workers too: TERM to both groups, then, past
+# STOP_TIMEOUT seconds, KILL to whatever is left; further signals are ignored meanwhile so a second
+# Ctrl-C or TERM cannot cut the stop short and orphan them.
+STOP_TIMEOUT ?= 20
 run: setup
 	@echo "Tasdeeq on http://127.0.0.1:$(PORT)  (data in $(DATA_DIR); Ctrl-C to stop)"
-	@trap 'kill $$(jobs -p) 2>/dev/null; wait' INT TERM EXIT; \
+	@set -m; groups=""; \
+	stop() { \
+	  trap '' INT TERM; trap - EXIT; \
+	  for g in $$groups; do kill -TERM -- -$$g 2>/dev/null; done; \
+	  for _ in $$(seq $$(( $(STOP_TIMEOUT) * 10 ))); do \
+	    alive=""; for g in $$groups; do kill -0 -- -$$g 2>/dev/null && alive=1; done; \
+	    [ -z "$$alive" ] && break; sleep 0.1; \
+	  done; \
+	  for g in $$groups; do kill -KILL -- -$$g 2>/dev/null; done; \
+	  wait; \
+	}; \
+	trap 'stop; exit 143' TERM; trap 'stop; exit 130' INT; trap stop EXIT; \
 	$(BIN)/celery -A config worker --beat --schedule "$(DATA_DIR)/celerybeat-schedule" --concurrency 1 \
-	  --loglevel INFO --without-gossip --without-mingle & \
+	  --loglevel INFO --without-gossip --without-mingle & groups="$$groups $$!"; \
 	$(BIN)/gunicorn config.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --timeout 60 --access-logfile - \
-	  --logger-class config.gunicorn_logging.ScrubbingLogger & \
+	  --logger-class config.gunicorn_logging.ScrubbingLogger & groups="$$groups $$!"; \
 	wait -n
 
 test: setup system-packages

@@ -6,7 +6,9 @@ a multipart body with its random boundary removed, so a client library's retry o
 matches), and only that hash is stored. Answers are kept for IDEMPOTENCY_TTL_SECONDS unless they
 are 5xx, 401 or 429 (retrying those must be able to succeed). Each kept answer is linked to the
 verification it is about: the one in the URL (`<verification_id>`), or the one the view created
-(`idempotency_link`), so that redacting the verification deletes the answer.
+(`idempotency_link`), or the confirmation request's verification for an organisation's answer
+(`<request_id>` under /v1/org/confirmation-requests/), so that redacting the verification deletes
+the answer.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from api.errors import error_body
+from verification.selectors import confirmation_request_verification_id
 from verification.services.idempotency import (
     IdempotencyConflict,
     Replay,
@@ -74,6 +77,7 @@ def credential_scope(authorization: str) -> str:
 
 
 _LINK = "_idempotency_verification_id"
+_ORG_REQUESTS = "/v1/org/confirmation-requests/"
 
 
 def idempotency_link(request: HttpRequest, verification_id: uuid.UUID) -> None:
@@ -86,6 +90,10 @@ def _linked_verification(request: HttpRequest) -> uuid.UUID | None:
     if isinstance(linked, uuid.UUID):
         return linked
     match = request.resolver_match  # set while the request was routed
+    if match is not None and "request_id" in match.kwargs and request.path.startswith(_ORG_REQUESTS):
+        # An organisation's answer about a confirmation request: about the request's verification,
+        # and may hold the member reference, so its redaction must drop it.
+        return confirmation_request_verification_id(request_id=str(match.kwargs["request_id"]))
     value = match.kwargs.get("verification_id") if match is not None else None
     try:
         return uuid.UUID(str(value)) if value is not None else None

@@ -87,7 +87,7 @@ def run(n: int) -> None:
     from tests.specimens.captures import passport_jpeg, selfie_jpeg
     from tests.specimens.documents import person_variant
     from tests.specimens.faces import PEOPLE
-    from tests.workers.process import start_worker
+    from tests.workers.process import start_worker, stop_worker
     from verification.models import Tenant, Verification
     from verification.services.documents import document_upload
     from verification.services.tenants import tenant_create
@@ -124,8 +124,7 @@ def run(n: int) -> None:
             f"max {max(latencies):.0f} ms   outcomes {statuses}"
         )
     finally:
-        worker.terminate()
-        worker.wait(timeout=30)
+        stop_worker(worker, timeout=30)
         s3.stop()
 
 

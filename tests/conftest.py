@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import copy
 import socket
+import threading
+import time
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
 from django.conf import settings
+from django.core.signals import request_finished
+from django.db import connection, connections
 from django.test import override_settings
 from moto.server import ThreadedMotoServer
 from rest_framework.test import APIClient
@@ -32,6 +37,60 @@ def database_url() -> str:
     return (
         f"postgres://{user}{password}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
     )
+
+
+def _other_sessions(name: str) -> list[tuple[int, str, int | None]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid, application_name, client_port FROM pg_stat_activity"
+            " WHERE datname = %s AND pid <> pg_backend_pid()",
+            [name],
+        )
+        return [(int(pid), str(app), port) for pid, app, port in cursor.fetchall()]
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """pytest-django's, and before it drops the test database, wait for every other session on it
+    to end: a process or thread the suite started (the Celery worker's pool child, gunicorn, a live
+    server's request thread) may still be disconnecting, and DROP DATABASE would then fail with
+    "being accessed by other users". One still there after the wait is named in a warning (the
+    suite's subprocesses set PGAPPNAME) and ended, so the next run starts from a clean slate."""
+    yield
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock():
+        name = str(connection.settings_dict["NAME"])
+        deadline = time.monotonic() + 15
+        while (holders := _other_sessions(name)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if holders:
+            warnings.warn(
+                f"sessions still on the test database at teardown: {holders}", pytest.PytestWarning, 2
+            )
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM unnest(%s::int[]) AS pid",
+                    [[pid for pid, _, _ in holders]],
+                )
+        connections.close_all()
+
+
+def _close_in_server_threads(**_: Any) -> None:
+    if threading.current_thread() is not threading.main_thread():
+        connections.close_all()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_server: Any) -> Iterator[Any]:
+    """pytest-django's, with each request thread closing its database connection when its request
+    ends. With CONN_MAX_AGE the connection would stay open as long as the client keeps its HTTP
+    connection alive (the Python client, the browser): past the live server's stop, into the
+    test database's teardown ("being accessed by other users"). The test client's requests run in
+    the main thread, inside the test's transaction, and are left alone."""
+    request_finished.connect(_close_in_server_threads, dispatch_uid="tests-live-server-close")
+    yield live_server
+    request_finished.disconnect(dispatch_uid="tests-live-server-close")
 
 
 @pytest.fixture(scope="session")

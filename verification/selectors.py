@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from verification.crypto import DecryptionError, Sealed, unseal
 from verification.errors import NotFound
-from verification.models import Document, ObjectDeletion, Status, Tenant, Verification
+from verification.models import ConfirmationRequest, Document, ObjectDeletion, Status, Tenant, Verification
 
 
 def verification_get(
@@ -105,3 +105,13 @@ def retention_lateness(*, now: datetime | None = None) -> RetentionLateness:
         ).count(),
         pending_object_deletions=ObjectDeletion.objects.count(),
     )
+
+
+def confirmation_request_verification_id(*, request_id: str) -> uuid.UUID | None:
+    """The verification a confirmation request is about (for linking an organisation's kept
+    idempotent answer to it); None for a malformed or unknown id."""
+    try:
+        pk = uuid.UUID(request_id)
+    except ValueError:
+        return None
+    return ConfirmationRequest.objects.filter(pk=pk).values_list("verification_id", flat=True).first()

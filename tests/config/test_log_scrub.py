@@ -110,7 +110,12 @@ def test_gunicorns_access_log_never_holds_the_capture_pages_client_secret(tmp_pa
         [*gunicorn, "--workers", "1", "--access-logfile", str(access_log)]
         + ["--logger-class", "config.gunicorn_logging.ScrubbingLogger"],
         cwd=root,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DATABASE_URL": database_url()},
+        env={
+            "PGAPPNAME": "tasdeeq-test-gunicorn",
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DATABASE_URL": database_url(),
+        },
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

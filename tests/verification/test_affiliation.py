@@ -7,6 +7,7 @@ worker); signatures, sealing and storage are all real.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import logging
 from datetime import timedelta
@@ -29,6 +30,7 @@ from verification.models import (
     AuditRecord,
     ConfirmationRequest,
     Document,
+    IdempotencyRecord,
     ObjectDeletion,
     Organization,
     ReviewCase,
@@ -823,3 +825,39 @@ def test_verify_retention_finds_member_input_left_after_a_decision(
     assert [(f.kind, f.ref) for f in report.findings if "after_decision" in f.kind] == [
         ("attestation_token_after_decision", str(verification.id))
     ]
+
+
+def _kept(key: str) -> IdempotencyRecord | None:
+    return IdempotencyRecord.objects.filter(key_hash=hashlib.sha256(key.encode()).hexdigest()).first()
+
+
+def test_an_organisations_kept_answers_go_at_the_decision_and_at_redaction(
+    api: APIClient, org: Organization, org_api: APIClient
+) -> None:
+    verification_id, phone = open_affiliation(api, "member-idem")
+    created = phone.post(
+        f"/v1/verifications/{verification_id}/confirmation-request",
+        {"organization": "jamat-london", "member_reference": "MBR-IDEM-7"},
+        format="json",
+    )
+    assert created.status_code == 202
+    request = ConfirmationRequest.objects.get(verification_id=verification_id)
+    url = f"/v1/org/confirmation-requests/{request.id}/answer"
+    # A refused answer is kept for its key, linked to the request's verification ...
+    refused = org_api.post(url, {"answer": "maybe"}, format="json", HTTP_IDEMPOTENCY_KEY="org-1")
+    assert refused.status_code == 400
+    early = _kept("org-1")
+    assert early is not None and str(early.verification_ref) == verification_id
+    # ... and goes at the decision, when the member's input is minimised.
+    answered = org_api.post(url, {"answer": "confirmed"}, format="json", HTTP_IDEMPOTENCY_KEY="org-2")
+    assert answered.status_code == 200 and answered.json()["state"] == "confirmed"
+    assert _kept("org-1") is None
+    # The deciding answer is kept (a retry gets it again) without the member reference, linked.
+    deciding = _kept("org-2")
+    assert deciding is not None and str(deciding.verification_ref) == verification_id
+    replay = org_api.post(url, {"answer": "confirmed"}, format="json", HTTP_IDEMPOTENCY_KEY="org-2")
+    assert replay["Idempotent-Replayed"] == "true" and replay.json()["member_reference"] is None
+    assert b"MBR-IDEM-7" not in replay.content
+    # Redacting the verification deletes it.
+    assert api.post(f"/v1/verifications/{verification_id}/redact").status_code == 200
+    assert _kept("org-2") is None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -17,7 +16,7 @@ from config.celery import app as celery_app
 from tests.aws_standin import StandIn
 from tests.conftest import database_url
 from tests.retention import verify_retention
-from tests.workers.process import start_worker
+from tests.workers.process import start_worker, stop_worker
 from verification.services.retention import documents_purge_expired, orphans_sweep
 
 
@@ -48,7 +47,8 @@ def celery_worker_process(
         "LOG_LEVEL": "INFO",
         "TMPDIR": str(worker_tmpdir),
     }
-    process = start_worker(env, output=log_path.open("wb"))
+    log = log_path.open("wb")
+    process = start_worker(env, output=log)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -57,14 +57,11 @@ def celery_worker_process(
             break
         time.sleep(0.2)
     else:
-        process.terminate()
+        stop_worker(process)
         raise RuntimeError(f"celery worker did not start:\n{log_path.read_text()}")
     yield log_path
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    stop_worker(process)
+    log.close()
 
 
 def _broker_idle(timeout: float = 15) -> None:

@@ -44,6 +44,7 @@ from verification.models import (
     ConfirmationState,
     DocumentKind,
     Organization,
+    OrganizationCredential,
     OrganizationKey,
     OrganizationStatus,
     ReviewCase,
@@ -59,6 +60,7 @@ from verification.review_codes import case_priority
 from verification.selectors import verification_verified_outputs
 from verification.services.documents import document_read, documents_shred, object_deletions_flush
 from verification.services.events import event_record, verification_changed
+from verification.services.idempotency import idempotency_records_forget
 from verification.services.organizations import jti_digest, organization_webhook_secret
 from verification.services.retention import deletion_receipt_issue
 from verification.state_machine import FINAL, require_status, transition
@@ -207,6 +209,11 @@ def _minimise(verification: Verification, now: datetime) -> list[str]:
     keys = documents_shred(documents=verification.documents.all())
     ConfirmationRequest.objects.filter(verification=verification).update(
         member_ref_ciphertext=None, member_ref_wrapped_key=None, member_ref_key_id=""
+    )
+    # The organisations' kept idempotent answers about it may hold the member reference.
+    idempotency_records_forget(
+        verification_ids=[verification.id],
+        scopes=OrganizationCredential.objects.values_list("token_hash", flat=True),
     )
     if keys:
         transaction.on_commit(lambda: object_deletions_flush(keys=keys))
@@ -569,6 +576,8 @@ def confirmation_answer(
             },
         )
     _minimise(locked, now)
+    # As stored now: the answer (which the idempotency middleware may keep) holds no member reference.
+    request.refresh_from_db(fields=["member_ref_ciphertext", "member_ref_wrapped_key", "member_ref_key_id"])
     verification_changed(verification=locked, actor=actor)
     _mark_inputs_deleted(locked, now)
     logger.info("confirmation answered request=%s answer=%s", request.id, answer)

@@ -7,7 +7,9 @@ different body it is refused (`reused`), with the same body it gets the first an
 An answer is linked to the verification its request created or acted on (`verification_ref`), and
 redacting that verification deletes it (`idempotency_records_forget`, called by the redaction
 service): a creation answer holds the subject and the client secret, which must not outlive the
-erasure for the rest of the 24 hours.
+erasure for the rest of the 24 hours. An organisation's answer to a confirmation request is linked
+to the request's verification, and its kept answers go at the affiliation decision too (the
+member's input is minimised then, not at the TTL).
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from verification.crypto import Sealed, seal, unseal
@@ -154,9 +158,15 @@ def idempotency_complete(
     )
 
 
-def idempotency_records_forget(*, verification_ids: Iterable[uuid.UUID]) -> int:
-    """Delete the kept answers about these verifications (in the caller's transaction: redaction)."""
-    deleted, _ = IdempotencyRecord.objects.filter(verification_ref__in=list(verification_ids)).delete()
+def idempotency_records_forget(
+    *, verification_ids: Iterable[uuid.UUID], scopes: QuerySet[Any, str] | None = None
+) -> int:
+    """Delete the kept answers about these verifications (in the caller's transaction: redaction,
+    or the affiliation decision for the organisations' answers, `scopes` being their credentials)."""
+    records = IdempotencyRecord.objects.filter(verification_ref__in=list(verification_ids))
+    if scopes is not None:
+        records = records.filter(scope__in=scopes)
+    deleted, _ = records.delete()
     return int(deleted)
 
 
