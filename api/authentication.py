@@ -44,6 +44,13 @@ class Principal:
         return f"api_key:{self.api_key_id}"
 
 
+def request_principal(request: Request) -> Principal:
+    """The tenant principal of a request that the `IsTenant` permission already let through."""
+    principal = request.auth
+    assert isinstance(principal, Principal)  # IsTenant guarantees it
+    return principal
+
+
 def _bearer(request: Request) -> str | None:
     parts = get_authorization_header(request).split()
     if not parts or parts[0].lower() != b"bearer":

@@ -10,13 +10,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.authentication import request_principal
 from api.org_authentication import IsOrganization, OrganizationCredentialAuthentication, OrganizationPrincipal
 from api.views.verifications import (
     ErrorSerializer,
     VerificationOutputSerializer,
-    _get_for,
-    _out,
-    _principal,
+    verification_for,
+    verification_output,
 )
 from verification.models import ConfirmationRequest, ConfirmationState
 from verification.services.affiliation import (
@@ -52,12 +52,12 @@ class VerificationAttestationApi(APIView):
         },
     )
     def post(self, request: Request, verification_id: str) -> Response:
-        principal = _principal(request)
-        verification = _get_for(principal, verification_id)
+        principal = request_principal(request)
+        verification = verification_for(principal, verification_id)
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         attestation_submit_text(verification=verification, token=payload.validated_data["token"])
-        return Response(_out(verification, principal), status=status.HTTP_202_ACCEPTED)
+        return Response(verification_output(verification, principal), status=status.HTTP_202_ACCEPTED)
 
 
 class VerificationConfirmationRequestApi(APIView):
@@ -84,8 +84,8 @@ class VerificationConfirmationRequestApi(APIView):
         },
     )
     def post(self, request: Request, verification_id: str) -> Response:
-        principal = _principal(request)
-        verification = _get_for(principal, verification_id)
+        principal = request_principal(request)
+        verification = verification_for(principal, verification_id)
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
@@ -97,7 +97,7 @@ class VerificationConfirmationRequestApi(APIView):
             actor=principal.actor,
         )
         verification.refresh_from_db()
-        return Response(_out(verification, principal), status=status.HTTP_202_ACCEPTED)
+        return Response(verification_output(verification, principal), status=status.HTTP_202_ACCEPTED)
 
 
 # --- /v1/org/ ----------------------------------------------------------------------------------------

@@ -10,7 +10,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.views.verifications import ErrorSerializer, VerificationOutputSerializer, _get_for, _out, _principal
+from api.authentication import request_principal
+from api.views.verifications import (
+    ErrorSerializer,
+    VerificationOutputSerializer,
+    verification_for,
+    verification_output,
+)
 from kyc.adapters.base import ProviderError
 from verification.services.liveness import liveness_session_create
 from verification.services.phone import phone_code_check, phone_code_resend, raise_for
@@ -45,15 +51,15 @@ class PhoneCodeApi(APIView):
         },
     )
     def post(self, request: Request, verification_id: str) -> Response:
-        principal = _principal(request)
-        verification = _get_for(principal, verification_id)
+        principal = request_principal(request)
+        verification = verification_for(principal, verification_id)
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         check = phone_code_check(
             verification=verification, code=payload.validated_data["code"], actor=principal.actor
         )
         raise_for(check)  # after the commit: a wrong guess stays counted
-        return Response(_out(check.verification, principal))
+        return Response(verification_output(check.verification, principal))
 
 
 class PhoneCodeResendApi(APIView):
@@ -71,11 +77,11 @@ class PhoneCodeResendApi(APIView):
         },
     )
     def post(self, request: Request, verification_id: str) -> Response:
-        principal = _principal(request)
-        verification = _get_for(principal, verification_id)
+        principal = request_principal(request)
+        verification = verification_for(principal, verification_id)
         phone_code_resend(verification=verification, actor=principal.actor)
         verification.refresh_from_db()
-        return Response(_out(verification, principal), status=status.HTTP_202_ACCEPTED)
+        return Response(verification_output(verification, principal), status=status.HTTP_202_ACCEPTED)
 
 
 class LivenessSessionApi(APIView):
@@ -102,7 +108,7 @@ class LivenessSessionApi(APIView):
         },
     )
     def post(self, request: Request, verification_id: str) -> Response:
-        verification = _get_for(_principal(request), verification_id)
+        verification = verification_for(request_principal(request), verification_id)
         try:
             session = liveness_session_create(verification=verification)
         except ProviderError:

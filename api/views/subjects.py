@@ -10,17 +10,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.authentication import Principal
+from api.authentication import request_principal
 from api.views.verifications import ErrorSerializer
 from verification.retention import RetentionPolicy
 from verification.services.redaction import subject_erase
 from verification.services.subjects import subject_export
-
-
-def _principal(request: Request) -> Principal:
-    principal = request.auth
-    assert isinstance(principal, Principal)  # IsTenant guarantees it; client secrets are refused
-    return principal
 
 
 class SubjectSerializer(serializers.Serializer):
@@ -62,7 +56,7 @@ class SubjectExportApi(APIView):
         },
     )
     def get(self, request: Request, subject: str) -> Response:
-        principal = _principal(request)
+        principal = request_principal(request)
         query = self.FilterSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         body: dict[str, Any] = subject_export(
@@ -95,7 +89,7 @@ class SubjectEraseApi(APIView):
         },
     )
     def post(self, request: Request, subject: str) -> Response:
-        principal = _principal(request)
+        principal = request_principal(request)
         redacted = subject_erase(
             tenant=principal.tenant,
             subject=_subject(subject),

@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.authentication import Principal
+from api.authentication import Principal, request_principal
 from api.idempotency import idempotency_link
 from api.uploads import TOO_LARGE_FLAG
 from verification.errors import InvalidInput, NotFound, UploadTooLarge
@@ -134,19 +134,13 @@ class VerificationCreatedSerializer(VerificationOutputSerializer):
     capture_url = serializers.URLField(help_text="The hosted capture page: send the user here instead.")
 
 
-def _out(verification: Verification, principal: Principal, **extra: Any) -> dict[str, Any]:
+def verification_output(verification: Verification, principal: Principal, **extra: Any) -> dict[str, Any]:
     data = dict(VerificationOutputSerializer(verification, context={"principal": principal}).data)
     data.update(extra)
     return data
 
 
-def _principal(request: Request) -> Principal:
-    principal = request.auth
-    assert isinstance(principal, Principal)  # IsTenant guarantees it
-    return principal
-
-
-def _get_for(principal: Principal, verification_id: str) -> Verification:
+def verification_for(principal: Principal, verification_id: str) -> Verification:
     if principal.is_client and str(principal.verification_id) != str(verification_id):
         # A client secret for another verification learns nothing, as for another tenant's id.
         raise NotFound("No such verification.", code="verification_not_found")
@@ -198,7 +192,7 @@ class VerificationListCreateApi(APIView):
         },
     )
     def post(self, request: Request) -> Response:
-        principal = _principal(request)
+        principal = request_principal(request)
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
@@ -226,7 +220,9 @@ class VerificationListCreateApi(APIView):
             )
         idempotency_link(request._request, verification.id)  # redacting it drops the kept answer
         return Response(
-            _out(verification, principal, client_secret=secret, capture_url=capture_url(request, secret)),
+            verification_output(
+                verification, principal, client_secret=secret, capture_url=capture_url(request, secret)
+            ),
             status=status.HTTP_201_CREATED,
         )
 
@@ -236,7 +232,7 @@ class VerificationListCreateApi(APIView):
         responses={200: VerificationOutputSerializer(many=True), 400: ErrorSerializer, 401: ErrorSerializer},
     )
     def get(self, request: Request) -> Response:
-        principal = _principal(request)
+        principal = request_principal(request)
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         queryset = verification_list(
@@ -246,7 +242,7 @@ class VerificationListCreateApi(APIView):
         )
         paginator = VerificationPagination()
         page = paginator.paginate_queryset(queryset, request, view=self) or []
-        return paginator.get_paginated_response([_out(v, principal) for v in page])
+        return paginator.get_paginated_response([verification_output(v, principal) for v in page])
 
 
 class VerificationDetailApi(APIView):
@@ -257,8 +253,8 @@ class VerificationDetailApi(APIView):
         responses={200: VerificationOutputSerializer, 401: ErrorSerializer, 404: ErrorSerializer},
     )
     def get(self, request: Request, verification_id: str) -> Response:
-        verification = _get_for(_principal(request), verification_id)
-        return Response(_out(verification, _principal(request)))
+        verification = verification_for(request_principal(request), verification_id)
+        return Response(verification_output(verification, request_principal(request)))
 
 
 class VerificationFileApi(APIView):
@@ -284,7 +280,7 @@ class VerificationFileApi(APIView):
         },
     )
     def post(self, request: Request, verification_id: str) -> Response:
-        verification = _get_for(_principal(request), verification_id)
+        verification = verification_for(request_principal(request), verification_id)
         if verification.type == VerificationType.PHONE:
             raise InvalidInput("A phone verification takes no files.", code="not_a_document_verification")
         payload = self.InputSerializer(data=request.data)  # parsing the body sets the flag below
@@ -310,11 +306,13 @@ class VerificationSubmitApi(APIView):
         },
     )
     def post(self, request: Request, verification_id: str) -> Response:
-        principal = _principal(request)
+        principal = request_principal(request)
         verification = verification_submit(
-            verification=_get_for(principal, verification_id), actor=principal.actor
+            verification=verification_for(principal, verification_id), actor=principal.actor
         )
-        return Response(_out(verification, _principal(request)), status=status.HTTP_202_ACCEPTED)
+        return Response(
+            verification_output(verification, request_principal(request)), status=status.HTTP_202_ACCEPTED
+        )
 
 
 class VerificationCancelApi(APIView):
@@ -324,11 +322,11 @@ class VerificationCancelApi(APIView):
         responses={200: VerificationOutputSerializer, 404: ErrorSerializer, 409: ErrorSerializer},
     )
     def post(self, request: Request, verification_id: str) -> Response:
-        principal = _principal(request)
+        principal = request_principal(request)
         verification = verification_cancel(
-            verification=_get_for(principal, verification_id), actor=principal.actor
+            verification=verification_for(principal, verification_id), actor=principal.actor
         )
-        return Response(_out(verification, _principal(request)))
+        return Response(verification_output(verification, request_principal(request)))
 
 
 class VerificationRedactApi(APIView):
@@ -340,8 +338,8 @@ class VerificationRedactApi(APIView):
         responses={200: VerificationOutputSerializer, 403: ErrorSerializer, 404: ErrorSerializer},
     )
     def post(self, request: Request, verification_id: str) -> Response:
-        principal = _principal(request)
+        principal = request_principal(request)
         verification = verification_redact(
-            verification=_get_for(principal, verification_id), actor=principal.actor
+            verification=verification_for(principal, verification_id), actor=principal.actor
         )
-        return Response(_out(verification, principal))
+        return Response(verification_output(verification, principal))

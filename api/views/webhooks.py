@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.authentication import Principal
+from api.authentication import request_principal
 from api.views.verifications import ErrorSerializer
 from verification.integration_selectors import (
     tenant_notice_list,
@@ -34,14 +34,8 @@ from verification.services.webhooks import (
 _EVENT_CHOICES = [ALL_EVENTS, *EVENT_TYPES]
 
 
-def _principal(request: Request) -> Principal:
-    principal = request.auth
-    assert isinstance(principal, Principal)  # IsTenant guarantees it (client secrets are refused)
-    return principal
-
-
 def _endpoint(request: Request, endpoint_id: str) -> WebhookEndpoint:
-    principal = _principal(request)
+    principal = request_principal(request)
     return webhook_endpoint_get(tenant=principal.tenant, livemode=principal.livemode, endpoint_id=endpoint_id)
 
 
@@ -97,7 +91,7 @@ class WebhookEndpointListCreateApi(APIView):
         responses={201: EndpointWithSecretSerializer, 400: ErrorSerializer, 401: ErrorSerializer},
     )
     def post(self, request: Request) -> Response:
-        principal = _principal(request)
+        principal = request_principal(request)
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         endpoint, secret = webhook_endpoint_create(
@@ -112,7 +106,7 @@ class WebhookEndpointListCreateApi(APIView):
         operation_id="webhook_endpoints_list", responses={200: EndpointOutputSerializer(many=True)}
     )
     def get(self, request: Request) -> Response:
-        principal = _principal(request)
+        principal = request_principal(request)
         paginator = EndpointPagination()
         queryset = webhook_endpoint_list(tenant=principal.tenant, livemode=principal.livemode)
         page = paginator.paginate_queryset(queryset, request, view=self) or []
@@ -148,13 +142,15 @@ class WebhookEndpointDetailApi(APIView):
         payload = self.UpdateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         updated = webhook_endpoint_update(
-            endpoint=endpoint, actor=_principal(request).actor, **payload.validated_data
+            endpoint=endpoint, actor=request_principal(request).actor, **payload.validated_data
         )
         return Response(EndpointOutputSerializer(updated).data)
 
     @extend_schema(operation_id="webhook_endpoints_delete", responses={204: None, 404: ErrorSerializer})
     def delete(self, request: Request, endpoint_id: str) -> Response:
-        webhook_endpoint_delete(endpoint=_endpoint(request, endpoint_id), actor=_principal(request).actor)
+        webhook_endpoint_delete(
+            endpoint=_endpoint(request, endpoint_id), actor=request_principal(request).actor
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -181,7 +177,7 @@ class WebhookEndpointRotateSecretApi(APIView):
         payload.is_valid(raise_exception=True)
         rotated, secret = webhook_endpoint_rotate_secret(
             endpoint=endpoint,
-            actor=_principal(request).actor,
+            actor=request_principal(request).actor,
             overlap_seconds=payload.validated_data.get("overlap_seconds"),
         )
         return Response(_with_secret(rotated, secret))
@@ -242,7 +238,7 @@ class WebhookDeliveryResendApi(APIView):
     )
     def post(self, request: Request, endpoint_id: str, delivery_id: str) -> Response:
         delivery = webhook_delivery_get(endpoint=_endpoint(request, endpoint_id), delivery_id=delivery_id)
-        again = webhook_delivery_resend(delivery=delivery, actor=_principal(request).actor)
+        again = webhook_delivery_resend(delivery=delivery, actor=request_principal(request).actor)
         return Response(DeliveryOutputSerializer(again).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -264,7 +260,7 @@ class NoticeListApi(APIView):
         },
     )
     def get(self, request: Request) -> Response:
-        principal = _principal(request)
+        principal = request_principal(request)
         notices = tenant_notice_list(tenant=principal.tenant, livemode=principal.livemode)[:100]
         return Response(
             {
