@@ -51,7 +51,7 @@ def request_principal(request: Request) -> Principal:
     return principal
 
 
-def _bearer(request: Request) -> str | None:
+def bearer_token(request: Request) -> str | None:
     parts = get_authorization_header(request).split()
     if not parts or parts[0].lower() != b"bearer":
         return None
@@ -65,7 +65,7 @@ def _bearer(request: Request) -> str | None:
 
 class ApiKeyAuthentication(BaseAuthentication):
     def authenticate(self, request: Request) -> tuple[Principal, Principal] | None:
-        token = _bearer(request)
+        token = bearer_token(request)
         if token is None or not token.startswith(API_KEY_PREFIXES):
             return None
         api_key = (
@@ -92,7 +92,7 @@ class ClientSecretExpired(exceptions.AuthenticationFailed):
 
 class ClientSecretAuthentication(BaseAuthentication):
     def authenticate(self, request: Request) -> tuple[Principal, Principal] | None:
-        token = _bearer(request)
+        token = bearer_token(request)
         if token is None or not token.startswith(CLIENT_SECRET_PREFIX):
             return None
         verification = (
@@ -132,7 +132,7 @@ class ReviewerPrincipal:
 
 class ReviewerTokenAuthentication(BaseAuthentication):
     def authenticate(self, request: Request) -> tuple[ReviewerPrincipal, ReviewerPrincipal] | None:
-        token = _bearer(request)
+        token = bearer_token(request)
         if token is None or not token.startswith(REVIEWER_TOKEN_PREFIX):
             return None
         row = (

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
-from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
+from api.authentication import bearer_token
 from verification.models import Organization, OrganizationCredential, OrganizationStatus
 from verification.services.organizations import ORG_CREDENTIAL_PREFIX
 from verification.tokens import token_hash
@@ -33,14 +33,8 @@ class OrganizationPrincipal:
 
 class OrganizationCredentialAuthentication(BaseAuthentication):
     def authenticate(self, request: Request) -> tuple[OrganizationPrincipal, OrganizationPrincipal] | None:
-        parts = get_authorization_header(request).split()
-        if len(parts) != 2 or parts[0].lower() != b"bearer":
-            return None
-        try:
-            token = parts[1].decode("ascii")
-        except UnicodeDecodeError:
-            raise exceptions.AuthenticationFailed("Malformed Authorization header.") from None
-        if not token.startswith(ORG_CREDENTIAL_PREFIX):
+        token = bearer_token(request)
+        if token is None or not token.startswith(ORG_CREDENTIAL_PREFIX):
             return None
         credential = (
             OrganizationCredential.objects.select_related("organization")
@@ -61,15 +55,3 @@ class OrganizationCredentialAuthentication(BaseAuthentication):
 class IsOrganization(BasePermission):
     def has_permission(self, request: Request, view: Any) -> bool:
         return isinstance(request.auth, OrganizationPrincipal)
-
-
-class OrganizationCredentialScheme(OpenApiAuthenticationExtension):
-    target_class = "api.org_authentication.OrganizationCredentialAuthentication"
-    name = "organizationCredential"
-
-    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
-        return {
-            "type": "http",
-            "scheme": "bearer",
-            "description": "An organisation's credential (tqo_...) from `manage.py org create-credential`.",
-        }
