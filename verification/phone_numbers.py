@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-
 import phonenumbers
 from django.conf import settings
 
 from verification.errors import InvalidInput
+from verification.identity import keyed_digest
 
 # Numbers SMS can reach; fixed lines and premium numbers cannot receive a code.
 _TEXTABLE = frozenset(
@@ -37,5 +35,4 @@ def normalise_phone_number(raw: str, *, default_region: str | None = None) -> st
 
 def phone_digest(*, tenant_id: str, e164: str) -> str:
     """A keyed hash of the number, per tenant (like identity_digest): comparable, not reversible."""
-    message = f"phone|{tenant_id}|{e164}"
-    return hmac.new(settings.TASDEEQ_HMAC_PEPPER.encode(), message.encode(), hashlib.sha256).hexdigest()
+    return keyed_digest(f"phone|{tenant_id}|{e164}")

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
-import hmac
 import json
 import re
 import secrets
@@ -15,13 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from verification.crypto import Sealed, seal, unseal
 from verification.errors import InvalidInput, NotFound
+from verification.identity import keyed_digest
 from verification.models import (
     AttestationRevocation,
     Organization,
@@ -51,7 +49,7 @@ def jti_digest(*, organization_id: str, jti: str, tenant_id: str | None = None) 
         message = f"attestation-jti|{organization_id}|{jti}"
     else:
         message = f"attestation-jti-tenant|{tenant_id}|{organization_id}|{jti}"
-    return hmac.new(settings.TASDEEQ_HMAC_PEPPER.encode(), message.encode(), hashlib.sha256).hexdigest()
+    return keyed_digest(message)
 
 
 def _audit(actor: str, action: str, organization: Organization, **details: Any) -> None:

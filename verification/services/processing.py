@@ -64,7 +64,9 @@ def _run(verification: Verification, policy: Policy) -> PipelineResult:
         return PipelineResult(problems)
     local = run_document_checks(images, policy=policy, today=timezone.now().date())
     # Third-party checks (per the tenant's policy) get the decrypted bytes, never a URL.
-    return run_provider_checks(verification=verification, policy=policy, images=raw, local=local)
+    return run_provider_checks(
+        verification=verification, policy=policy, images=raw, local=local, decoded=images
+    )
 
 
 def _duplicate_check(verification: Verification, digest: str) -> CheckResult | None:

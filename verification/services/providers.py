@@ -50,7 +50,7 @@ from kyc.adapters.fields import COMPARED_FIELDS
 from kyc.adapters.registry import face_match_adapter, id_analysis_adapter, liveness_adapter
 from kyc.adapters.resilience import CallSpec, Resilience
 from kyc.faces import check_document_portrait, check_face_match, check_selfie_faces
-from kyc.images import decode
+from kyc.images import DecodedImage, decode
 from kyc.results import CheckResult, Outcome, inconclusive
 from verification.models import LivenessSession, Verification
 from verification.pipeline import PipelineResult, match_thresholds
@@ -82,6 +82,8 @@ class _Run:
     policy: Policy
     images: Mapping[str, bytes]
     local: PipelineResult
+    # The images the local checks decoded (their face boxes refer to these): reused, not decoded again.
+    decoded: Mapping[str, DecodedImage] = field(default_factory=dict)
     # One per run: its deadline bounds every provider call of the run together.
     resilience: Resilience = field(default_factory=resilience)
     thresholds: provider_checks.ProviderThresholds = field(default_factory=provider_checks.ProviderThresholds)
@@ -148,11 +150,17 @@ def _bind_to_document(run: _Run, result: LivenessResult) -> LivenessResult:
     front = run.images.get("id_front")
     if not result.reference_image or front is None:
         return replace(result, reference_image=None, reference=ReferenceMatch.MISSING)
+    document = run.decoded.get("id_front")
+    # The local run already found the portrait on this very decoding; without it, both are redone.
+    portrait = (
+        next((r for r in run.local.results if r.name == "document_portrait"), None) if document else None
+    )
     try:
-        live, document = decode(result.reference_image), decode(front)
+        live = decode(result.reference_image)
+        document = document or decode(front)
     except (OSError, ValueError, SyntaxError):
         return replace(result, reference_image=None, reference=ReferenceMatch.MISSING)
-    live_face, portrait = check_selfie_faces(live), check_document_portrait(document)
+    live_face, portrait = check_selfie_faces(live), portrait or check_document_portrait(document)
     if not (live_face.passed and portrait.passed):
         return replace(result, reference_image=None, reference=ReferenceMatch.MISSING)
     match = check_face_match(
@@ -209,7 +217,12 @@ def _provider_results(run: _Run, code: str, *, match_only: bool = False) -> list
 
 
 def run_provider_checks(
-    *, verification: Verification, policy: Policy, images: Mapping[str, bytes], local: PipelineResult
+    *,
+    verification: Verification,
+    policy: Policy,
+    images: Mapping[str, bytes],
+    local: PipelineResult,
+    decoded: Mapping[str, DecodedImage] | None = None,
 ) -> PipelineResult:
     """The local result with the tenant's providers' results merged in (see the module docstring)."""
     if not policy.providers or not verification_calls_providers(verification):
@@ -217,7 +230,7 @@ def run_provider_checks(
     # A failed quality gate means the user must retake the photos: no provider is asked (or paid).
     if any(r.name.startswith("quality_") and not r.passed for r in local.results):
         return local
-    run = _Run(verification=verification, policy=policy, images=images, local=local)
+    run = _Run(verification=verification, policy=policy, images=images, local=local, decoded=decoded or {})
     deciding = list(local.results)
     advisory = list(local.advisory)
     for code, mode in sorted(policy.providers.items()):
