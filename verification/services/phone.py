@@ -168,7 +168,7 @@ def _locked(verification: Verification) -> tuple[Verification, PhoneChallenge]:
     return locked, challenge
 
 
-def _require_open(locked: Verification, challenge: PhoneChallenge, now: datetime) -> None:
+def _require_open(locked: Verification, challenge: PhoneChallenge) -> None:
     if locked.status != Status.REQUIRES_INPUT or challenge.closed_at is not None:
         raise InvalidState(
             f"Cannot check a code of a verification in status '{locked.status}'.", status=locked.status
@@ -237,7 +237,7 @@ def phone_code_check(*, verification: Verification, code: str, actor: str) -> Co
     the comparison is constant-time. Errors are for the caller to raise after this commits."""
     now = timezone.now()
     locked, challenge = _locked(verification)
-    _require_open(locked, challenge, now)
+    _require_open(locked, challenge)
     if now >= challenge.expires_at:
         _expire(locked, challenge, now, actor=actor)
         return CodeCheck(locked, accepted=False, attempts_remaining=0, expired=True)
@@ -289,7 +289,7 @@ def phone_code_resend(*, verification: Verification, actor: str) -> PhoneChallen
 def _resend(*, verification: Verification, actor: str) -> PhoneChallenge | None:
     now = timezone.now()
     locked, challenge = _locked(verification)
-    _require_open(locked, challenge, now)
+    _require_open(locked, challenge)
     if now >= challenge.expires_at:
         _expire(locked, challenge, now, actor=actor)
         return None

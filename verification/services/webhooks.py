@@ -263,7 +263,7 @@ def webhooks_fanout(*, now: datetime | None = None, batch_size: int = 200) -> li
             if not events:
                 break
             endpoints: dict[uuid.UUID, list[WebhookEndpoint]] = {}
-            batch: list[str] = []
+            deliveries: list[WebhookDelivery] = []
             for event in events:
                 if event.tenant_id not in endpoints:
                     endpoints[event.tenant_id] = list(
@@ -271,13 +271,15 @@ def webhooks_fanout(*, now: datetime | None = None, batch_size: int = 200) -> li
                             tenant_id=event.tenant_id, status=EndpointStatus.ENABLED
                         )
                     )
-                EventFanout.objects.create(event=event, at=now)
-                for endpoint in endpoints[event.tenant_id]:
-                    if _wants(endpoint, event):
-                        delivery = WebhookDelivery.objects.create(
-                            endpoint=endpoint, event=event, next_attempt_at=now, created_at=now
-                        )
-                        batch.append(str(delivery.id))
+                deliveries += [
+                    WebhookDelivery(endpoint=endpoint, event=event, next_attempt_at=now, created_at=now)
+                    for endpoint in endpoints[event.tenant_id]
+                    if _wants(endpoint, event)
+                ]
+            # Two inserts per batch, not per event (ids are client-side UUIDs, known before the insert).
+            EventFanout.objects.bulk_create([EventFanout(event=event, at=now) for event in events])
+            WebhookDelivery.objects.bulk_create(deliveries)
+            batch = [str(delivery.id) for delivery in deliveries]
             transaction.on_commit(functools.partial(_enqueue_deliveries, tuple(batch)))
             created += batch
         if len(events) < batch_size:
