@@ -69,7 +69,6 @@ from verification.webhook_signing import HEADER, signature_header
 logger = logging.getLogger(__name__)
 
 WORKER_ACTOR = "system:worker"
-MAX_TOKEN_CHARS = 4096
 MEMBER_REF_MAX = 128
 
 
@@ -88,7 +87,7 @@ def attestation_submit_text(*, verification: Verification, token: str) -> None:
     _require_affiliation(locked)
     require_status(locked, Status.REQUIRES_INPUT, action="add an attestation to")
     token = token.strip()
-    if not token or len(token) > MAX_TOKEN_CHARS or not attestation_well_formed(token):
+    if not attestation_well_formed(token):  # empty, oversized, not a JWS, missing claims
         # Bad input is a 400 now, and costs the member no attempt; the signature is the worker's.
         raise InvalidInput("This is not a membership attestation.", code="attestation_unreadable")
     sealed = seal(token.encode(), context=locked.id.bytes + b"attestation")
@@ -203,7 +202,7 @@ def _strip(result: CheckResult) -> CheckResult:
     )
 
 
-def _minimise(verification: Verification, now: datetime) -> list[str]:
+def _minimise(verification: Verification) -> None:
     """Delete everything personal the member gave, now (the caller holds the row lock)."""
     AttestationSubmission.objects.filter(verification=verification).delete()
     keys = documents_shred(documents=verification.documents.all())
@@ -217,7 +216,6 @@ def _minimise(verification: Verification, now: datetime) -> list[str]:
     )
     if keys:
         transaction.on_commit(lambda: object_deletions_flush(keys=keys))
-    return keys
 
 
 def _mark_inputs_deleted(verification: Verification, now: datetime) -> None:
@@ -334,7 +332,7 @@ def affiliation_process(*, verification_id: str) -> str | None:
                     "kid": attestation.kid[:64],
                 },
             )
-        _minimise(locked, now)
+        _minimise(locked)
         verification_changed(verification=locked, actor=WORKER_ACTOR)
         if decision.status != Status.REQUIRES_INPUT:
             _mark_inputs_deleted(locked, now)
@@ -350,7 +348,7 @@ def affiliation_process(*, verification_id: str) -> str | None:
 def affiliation_inputs_discard(*, verification: Verification) -> None:
     """Cancel (called by verification_cancel, under its row lock): the member's input goes and a
     pending confirmation request is closed."""
-    _minimise(verification, timezone.now())
+    _minimise(verification)
     ConfirmationRequest.objects.filter(verification=verification, state=ConfirmationState.PENDING).update(
         state=ConfirmationState.EXPIRED
     )
@@ -575,7 +573,7 @@ def confirmation_answer(
                 "jti_hash": "",
             },
         )
-    _minimise(locked, now)
+    _minimise(locked)
     # As stored now: the answer (which the idempotency middleware may keep) holds no member reference.
     request.refresh_from_db(fields=["member_ref_ciphertext", "member_ref_wrapped_key", "member_ref_key_id"])
     verification_changed(verification=locked, actor=actor)
@@ -593,7 +591,7 @@ def _expire_one(request_id: uuid.UUID, verification_id: uuid.UUID, now: datetime
             return False  # answered meanwhile
         request.state = ConfirmationState.EXPIRED
         request.save(update_fields=["state"])
-        _minimise(locked, now)
+        _minimise(locked)
         if locked.status != Status.PROCESSING:
             return False
         transition(locked, Status.NEEDS_REVIEW)
