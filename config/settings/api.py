@@ -21,7 +21,8 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Tasdeeq API",
     "DESCRIPTION": (
         "Identity and community-membership verification. Every error answers "
-        '`{"error": {"code", "message", "details"}}` with a stable `code` (see docs/errors.md).'
+        '`{"error": {"code", "message", "details"}}` with a stable `code` (see docs/errors.md in '
+        "the Tasdeeq repository)."
     ),
     "VERSION": "1.0.0",
     # 3.1: nullable objects are expressed as JSON Schema types, which validators read unambiguously.

@@ -69,8 +69,8 @@ def test_relatives_names_a_letter_apart_do_not_match() -> None:
 
 
 def test_measured_error_rates_on_the_labelled_set() -> None:
-    """The rates README reports (python -m bench.names). The only false matches left are relatives
-    with one name in Arabic script (which writes no short vowels): none otherwise."""
+    """The rates docs/affiliation.md reports (python -m bench.names). The only false matches left are
+    relatives with one name in Arabic script (which writes no short vowels): none otherwise."""
     genuine = [name_similarity(a, b) for a, b in genuine_pairs()]
     impostor = [name_similarity(a, b) for a, b in impostor_pairs()]
     rates = rates_at(NAME_MATCH_THRESHOLD, genuine, impostor)

@@ -245,16 +245,16 @@ def test_events_of_one_verification_carry_increasing_sequence_numbers(tenant: Te
     assert WebhookEndpoint.objects.count() == 0  # no endpoint, no delivery: events still wait in the outbox
 
 
-def test_the_readme_snippet_verifies_a_real_signature() -> None:
+def test_the_documented_receiver_snippet_verifies_a_real_signature() -> None:
     import time
     from pathlib import Path
 
     from verification.webhook_signing import signature_header
 
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    snippet = readme.split("Without the client package:", 1)[1].split("```python", 1)[1].split("```", 1)[0]
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "integration.md").read_text()
+    snippet = doc.split("Without the client package:", 1)[1].split("```python", 1)[1].split("```", 1)[0]
     namespace: dict[str, Any] = {}
-    exec(compile(snippet, "README.md", "exec"), namespace)
+    exec(compile(snippet, "docs/integration.md", "exec"), namespace)
     body = b'{"id":"evt"}'
     header = signature_header(["whsec_old", "whsec_new"], body, int(time.time()))
     assert namespace["verify"](body, header, "whsec_new")
